@@ -1,0 +1,10 @@
+import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
+
+export type { ActivityDeps } from './exam-steps.activity';
+
+/** Every activity the worker registers, built from injected dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createExamStepActivities(deps),
+  };
+}

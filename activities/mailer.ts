@@ -1,0 +1,57 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  /** Stable Message-ID (derived from the outbox key), so a duplicate delivery is recognisable. */
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+/** The one door to SMTP (CONVENTIONS.md: every external system behind one class). */
+export interface Mailer {
+  send(message: MailMessage): Promise<{ messageId: string }>;
+  verify(): Promise<void>;
+  close(): void;
+}
+
+export class SmtpMailer implements Mailer {
+  private readonly transport: Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+  ) {
+    const url = new URL(smtpUrl);
+    this.transport = nodemailer.createTransport({
+      pool: true,
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 25)),
+      secure: url.protocol === 'smtps:',
+      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      // The embedded catcher listens on loopback without TLS.
+      ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(url.hostname),
+    });
+  }
+
+  async send(message: MailMessage): Promise<{ messageId: string }> {
+    const info = (await this.transport.sendMail({
+      from: this.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      messageId: message.messageId,
+      headers: message.headers,
+    })) as { messageId: string };
+    return { messageId: info.messageId };
+  }
+
+  async verify(): Promise<void> {
+    await this.transport.verify();
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

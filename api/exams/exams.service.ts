@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { DataSource } from 'typeorm';
+import { localDate, planStep, toIsoWithOffset } from '../../sop/deadlines';
+import { findStep, type Policy } from '../../sop/policy';
+import { examWorkflowId, type ApproveStepResult } from '../../workflows/exam.contract';
+import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
+import type { TemporalGateway } from '../temporal/temporal.gateway';
+import type { ApproveStepDto, CreateExamDto } from './exams.dto';
+
+interface ExamRow {
+  id: string;
+  discipline: string;
+  department: string;
+  exam_date: string;
+  starts_at: Date;
+  owner_email: string;
+  policy_version: string;
+  workflow_id: string;
+  created_at: Date;
+}
+
+interface StepRow {
+  step_id: string;
+  clauses: string[];
+  status: string;
+  due_at: Date;
+  reminders: Date[];
+  reminders_sent: number;
+  opened_at: Date;
+  overdue_at: Date | null;
+  approved_at: Date | null;
+  approved_by: string | null;
+  comment: string | null;
+}
+
+export class ExamsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly temporal: TemporalGateway,
+    private readonly policy: Policy,
+  ) {}
+
+  private iso(at: Date | number | null): string | null {
+    return at === null ? null : toIsoWithOffset(this.policy, typeof at === 'number' ? at : at.getTime());
+  }
+
+  /** Stores the exam and starts `exam-<id>` in one unit: if the start fails, nothing is saved. */
+  async create(dto: CreateExamDto, now: number) {
+    const zone = this.policy.timeZone;
+    const startsAt = dto.startsAt
+      ? DateTime.fromISO(dto.startsAt, { setZone: true })
+      : DateTime.fromISO(`${dto.examDate}T09:00`, { zone });
+    if (!startsAt.isValid) throw badRequest('startsAt', 'is not a valid date-time');
+    if (startsAt.setZone(zone).toISODate() !== dto.examDate) {
+      throw badRequest('startsAt', `must fall on examDate ${dto.examDate} in ${zone}`);
+    }
+    const id = dto.id ?? randomUUID();
+    const workflowId = examWorkflowId(id);
+
+    return this.db.transaction(async (tx) => {
+      const existing = (await tx.query(
+        `SELECT id FROM exam WHERE id = $1 OR (department = $2 AND discipline = $3 AND exam_date = $4)`,
+        [id, dto.department, dto.discipline, dto.examDate],
+      )) as { id: string }[];
+      if (existing.length > 0) {
+        throw conflict(`exam ${existing[0].id} already exists for this id or for ${dto.discipline}, ${dto.department} on ${dto.examDate}`, {
+          examId: existing[0].id,
+        });
+      }
+      try {
+        await tx.query(
+          `INSERT INTO exam (id, discipline, department, exam_date, starts_at, owner_email, policy_version, workflow_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [id, dto.discipline, dto.department, dto.examDate, startsAt.toJSDate(), dto.ownerEmail, this.policy.version, workflowId],
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw conflict(`exam ${id} already exists`, { examId: id });
+        throw error;
+      }
+      const started = await this.temporal.startExam({
+        examId: id,
+        discipline: dto.discipline,
+        department: dto.department,
+        examDate: dto.examDate,
+        startsAt: startsAt.toMillis(),
+        ownerEmail: dto.ownerEmail,
+        policy: this.policy,
+      });
+      if (started.kind === 'already-started') {
+        throw conflict(`workflow ${workflowId} already exists`, { examId: id, workflowId });
+      }
+      const steps = this.policy.steps.map((rule) => {
+        const plan = planStep(this.policy, rule, { examDate: dto.examDate, startsAt: startsAt.toMillis() }, now);
+        return {
+          stepId: rule.id,
+          clauses: rule.clauses,
+          dueAt: this.iso(plan.dueAt),
+          dueDate: localDate(this.policy, plan.dueAt),
+          reminders: plan.reminders.map((r) => this.iso(r)),
+        };
+      });
+      return {
+        id,
+        discipline: dto.discipline,
+        department: dto.department,
+        examDate: dto.examDate,
+        startsAt: this.iso(startsAt.toMillis()),
+        workflowId,
+        runId: started.runId,
+        policyVersion: this.policy.version,
+        steps,
+      };
+    });
+  }
+
+  async get(id: string) {
+    const exams = (await this.db.query(`SELECT * FROM exam WHERE id = $1`, [id])) as ExamRow[];
+    const exam = exams[0];
+    if (exam === undefined) throw notFound(`exam ${id} does not exist`);
+    const steps = (await this.db.query(`SELECT * FROM exam_step WHERE exam_id = $1 ORDER BY due_at`, [id])) as StepRow[];
+    return {
+      id: exam.id,
+      discipline: exam.discipline,
+      department: exam.department,
+      examDate: exam.exam_date,
+      startsAt: this.iso(exam.starts_at),
+      ownerEmail: exam.owner_email,
+      policyVersion: exam.policy_version,
+      workflowId: exam.workflow_id,
+      createdAt: this.iso(exam.created_at),
+      steps: steps.map((s) => ({
+        stepId: s.step_id,
+        clauses: s.clauses,
+        status: s.status,
+        dueAt: this.iso(s.due_at),
+        dueDate: localDate(this.policy, s.due_at.getTime()),
+        reminders: s.reminders.map((r) => this.iso(r)),
+        remindersSent: s.reminders_sent,
+        openedAt: this.iso(s.opened_at),
+        overdueAt: this.iso(s.overdue_at),
+        approvedAt: this.iso(s.approved_at),
+        approvedBy: s.approved_by,
+        comment: s.comment,
+      })),
+    };
+  }
+
+  async approve(examId: string, stepId: string, dto: ApproveStepDto, idempotencyKey: string) {
+    const exams = (await this.db.query(`SELECT id FROM exam WHERE id = $1`, [examId])) as { id: string }[];
+    if (exams.length === 0) throw notFound(`exam ${examId} does not exist`);
+    if (findStep(this.policy, stepId) === undefined) throw notFound(`step ${stepId} does not exist`);
+
+    const outcome = await this.temporal.approve(
+      examId,
+      { stepId, actor: dto.actor, comment: dto.comment },
+      `approve/${stepId}/${idempotencyKey}`,
+    );
+    switch (outcome.kind) {
+      case 'approved':
+        return this.approvalBody(outcome.result);
+      case 'refused':
+        switch (outcome.refusal) {
+          case 'unknown-step':
+            throw notFound(outcome.message);
+          case 'missing-actor':
+            throw badRequest('actor', outcome.message);
+          case 'not-open':
+            throw conflict(outcome.message);
+        }
+        break;
+      case 'workflow-closed':
+        throw conflict(`exam ${examId} has no open step ${stepId}: its workflow has completed`);
+    }
+    throw new ProblemException({ status: 500, detail: 'unhandled approval outcome' });
+  }
+
+  private approvalBody(result: ApproveStepResult) {
+    return {
+      examId: result.examId,
+      stepId: result.stepId,
+      status: result.status,
+      approvedAt: this.iso(result.approvedAt),
+      approvedBy: result.approvedBy,
+      late: result.late,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { loadConfigOrExit, type Config } from '../config/config';
+import { loadPolicy } from '../config/policy-file';
+import { createDataSource } from '../migrations/data-source';
+import { AppModule } from './app.module';
+import { ProblemDetailsFilter } from './common/problem';
+import { createValidationPipe } from './common/validation';
+import { TemporalGateway } from './temporal/temporal.gateway';
+
+export async function createApp(config: Config) {
+  const policy = loadPolicy(config.policyFile);
+  const db = createDataSource({ url: config.databaseUrl, ssl: config.databaseSsl });
+  await db.initialize();
+  const temporal = await TemporalGateway.connect(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, db, temporal, policy }), {
+    logger: ['error', 'warn', 'log'],
+  });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Emtihan API')
+      .setDescription('Written-exam SOP as durable workflows. Errors are RFC 9457 problem details.')
+      .setVersion('0.1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await close();
+    await temporal.close();
+    await db.destroy();
+  };
+  return app;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  new Logger('api').log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`api: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

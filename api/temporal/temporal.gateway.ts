@@ -1,0 +1,100 @@
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import type { Config } from '../../config/config';
+import { temporalConnectionOptions } from '../../config/temporal';
+import {
+  approveStepUpdate,
+  examStateQuery,
+  examWorkflowId,
+  EXAM_WORKFLOW_TYPE,
+  SEARCH_ATTRIBUTES,
+  type ApproveRefusal,
+  type ApproveStepRequest,
+  type ApproveStepResult,
+  type ExamWorkflowInput,
+  type ExamWorkflowState,
+} from '../../workflows/exam.contract';
+
+export type StartResult = { kind: 'started'; workflowId: string; runId: string } | { kind: 'already-started'; workflowId: string };
+
+export type ApproveOutcome =
+  | { kind: 'approved'; result: ApproveStepResult }
+  | { kind: 'refused'; refusal: ApproveRefusal; message: string }
+  | { kind: 'workflow-closed' };
+
+const examIdKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.examId.name, SearchAttributeType.KEYWORD);
+const departmentKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.department.name, SearchAttributeType.KEYWORD);
+const examDateKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.examDate.name, SearchAttributeType.DATETIME);
+
+/** The API's one door to Temporal (CONVENTIONS.md: external systems behind one class). */
+export class TemporalGateway {
+  private constructor(
+    private readonly connection: Connection,
+    readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  static async connect(config: Config): Promise<TemporalGateway> {
+    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '10s' });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    return new TemporalGateway(connection, client, config.temporal.taskQueue);
+  }
+
+  async startExam(input: ExamWorkflowInput): Promise<StartResult> {
+    const workflowId = examWorkflowId(input.examId);
+    try {
+      const handle = await this.client.workflow.start(EXAM_WORKFLOW_TYPE, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        // A business id: starting the same exam twice is a conflict, never a second workflow.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        // Registered by scripts/infra.ts on the dev server; production registers them once.
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: examIdKey, value: input.examId },
+          { key: departmentKey, value: input.department },
+          { key: examDateKey, value: new Date(input.startsAt) },
+        ]),
+      });
+      return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'already-started', workflowId };
+      throw error;
+    }
+  }
+
+  /** Delivers an approval as an Update; `updateId` (from the Idempotency-Key) makes repeats act once. */
+  async approve(examId: string, request: ApproveStepRequest, updateId: string): Promise<ApproveOutcome> {
+    const handle = this.client.workflow.getHandle(examWorkflowId(examId));
+    try {
+      const result = await handle.executeUpdate(approveStepUpdate, { args: [request], updateId });
+      return { kind: 'approved', result };
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+        const match = /^(unknown-step|not-open|missing-actor): (.*)$/s.exec(error.cause.message);
+        if (match !== null) return { kind: 'refused', refusal: match[1] as ApproveRefusal, message: match[2] };
+      }
+      if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
+      throw error;
+    }
+  }
+
+  async state(examId: string): Promise<ExamWorkflowState> {
+    return this.client.workflow.getHandle(examWorkflowId(examId)).query(examStateQuery);
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.workflowService.getSystemInfo({});
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

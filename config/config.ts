@@ -1,0 +1,216 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema of Emtihan, read once at boot by the API, the worker and the
+ * scripts. Every variable has a default for the embedded mode (everything on loopback, started by
+ * `npm run dev`); with NODE_ENV=production the variables marked `requiredInProduction` have no
+ * default and must be set. A bad or missing variable stops the process with its name and reason.
+ */
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.join(' or ')}` },
+  );
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:/]+:\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:7233' });
+
+/** Defaults of the embedded mode: the ports `npm run dev` and the tests start services on. */
+export const EMBEDDED_DEFAULTS = {
+  PORT: '3000',
+  HOST: '127.0.0.1',
+  PUBLIC_URL: 'http://127.0.0.1:3000',
+  DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:54329/emtihan',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  TEMPORAL_UI_PORT: '8233',
+  SMTP_URL: 'smtp://127.0.0.1:2525',
+  MAIL_FROM: 'Emtihan <emtihan@localhost>',
+} as const;
+
+interface VariableSpec {
+  schema: z.ZodType;
+  description: string;
+  requiredInProduction?: boolean;
+  default?: string;
+}
+
+/** Every variable the processes read; `.env.example` lists the same names (a test checks it). */
+export const VARIABLES = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'test', 'production']),
+    default: 'development',
+    description: 'development | test | production (production removes the embedded defaults)',
+  },
+  PORT: { schema: port, default: EMBEDDED_DEFAULTS.PORT, description: 'HTTP port of the API' },
+  HOST: { schema: z.string().min(1), default: EMBEDDED_DEFAULTS.HOST, description: 'interface the API listens on' },
+  PUBLIC_URL: {
+    schema: url(['http', 'https']),
+    default: EMBEDDED_DEFAULTS.PUBLIC_URL,
+    requiredInProduction: true,
+    description: 'the URL people reach the API at; used in email links',
+  },
+  DATABASE_URL: {
+    schema: url(['postgres', 'postgresql']),
+    default: EMBEDDED_DEFAULTS.DATABASE_URL,
+    requiredInProduction: true,
+    description: 'PostgreSQL connection URL; unset in development: the embedded PostgreSQL',
+  },
+  DATABASE_SSL: { schema: bool, default: 'false', description: 'connect to PostgreSQL over TLS' },
+  TEMPORAL_ADDRESS: {
+    schema: hostPort,
+    default: EMBEDDED_DEFAULTS.TEMPORAL_ADDRESS,
+    requiredInProduction: true,
+    description: 'Temporal frontend host:port; unset in development: the embedded dev server',
+  },
+  TEMPORAL_NAMESPACE: { schema: z.string().min(1), default: 'default', description: 'Temporal namespace' },
+  TEMPORAL_TASK_QUEUE: { schema: z.string().min(1), default: 'emtihan', description: 'task queue of the worker' },
+  TEMPORAL_TLS_CERT: { schema: z.string().min(1).optional(), description: 'path to the mTLS client certificate (PEM)' },
+  TEMPORAL_TLS_KEY: { schema: z.string().min(1).optional(), description: 'path to the mTLS client key (PEM)' },
+  TEMPORAL_TLS_CA: { schema: z.string().min(1).optional(), description: 'path to a CA bundle for the server certificate' },
+  TEMPORAL_TLS: { schema: bool, default: 'false', description: 'use TLS without a client certificate (API keys)' },
+  TEMPORAL_API_KEY: { schema: z.string().min(1).optional(), description: 'Temporal Cloud API key (implies TLS)' },
+  TEMPORAL_UI_PORT: { schema: port, default: EMBEDDED_DEFAULTS.TEMPORAL_UI_PORT, description: 'port of the embedded Temporal Web UI' },
+  SMTP_URL: {
+    schema: url(['smtp', 'smtps']),
+    default: EMBEDDED_DEFAULTS.SMTP_URL,
+    requiredInProduction: true,
+    description: 'SMTP server URL (smtp://user:pass@host:port); unset in development: the embedded catcher',
+  },
+  MAIL_FROM: {
+    schema: z.string().min(3),
+    default: EMBEDDED_DEFAULTS.MAIL_FROM,
+    requiredInProduction: true,
+    description: 'From header of the emails Emtihan sends',
+  },
+  POLICY_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'JSON file with the institution policy (defaults to the SOP as written)',
+  },
+  EMTIHAN_VAR_DIR: { schema: z.string().min(1), default: 'var', description: 'folder for local data (databases, mail)' },
+  DEV_MAIL_DIR: {
+    schema: z.string().min(1).optional(),
+    description: 'folder of the embedded SMTP catcher; when set, the API serves it at /dev/mail',
+  },
+  WORKER_SHUTDOWN_GRACE: { schema: z.string().default('10s'), default: '10s', description: 'grace time for running activities on shutdown' },
+} satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string;
+  databaseSsl: boolean;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    tls?: { certPath?: string; keyPath?: string; caPath?: string };
+    apiKey?: string;
+    uiPort: number;
+  };
+  smtpUrl: string;
+  mailFrom: string;
+  policyFile?: string;
+  varDir: string;
+  devMailDir?: string;
+  workerShutdownGrace: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { name: string; reason: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  ${p.name}: ${p.reason}`).join('\n') +
+        '\nSee .env.example for every variable.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Names the production deployment must set (the compose test checks them). */
+export function requiredInProduction(): VariableName[] {
+  return (Object.keys(VARIABLES) as VariableName[]).filter(
+    (name) => (VARIABLES[name] as VariableSpec).requiredInProduction === true,
+  );
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: { name: string; reason: string }[] = [];
+  const production = env.NODE_ENV === 'production';
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(VARIABLES) as [string, VariableSpec][]) {
+    const raw = env[name] === '' ? undefined : env[name];
+    let input = raw;
+    if (input === undefined && !(production && spec.requiredInProduction)) input = spec.default;
+    if (input === undefined) {
+      if (spec.schema.safeParse(undefined).success) continue;
+      problems.push({
+        name,
+        reason: production && spec.requiredInProduction ? 'is required in production' : 'is required',
+      });
+      continue;
+    }
+    const parsed = spec.schema.safeParse(input);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push({ name, reason: `${parsed.error.issues[0]?.message ?? 'is invalid'} (got "${input}")` });
+  }
+  const v = values as Record<string, never>;
+  const tlsParts = [v.TEMPORAL_TLS_CERT, v.TEMPORAL_TLS_KEY].filter(Boolean).length;
+  if (tlsParts === 1) {
+    problems.push({ name: 'TEMPORAL_TLS_CERT', reason: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const useTls = tlsParts === 2 || v.TEMPORAL_TLS === true || v.TEMPORAL_API_KEY !== undefined || v.TEMPORAL_TLS_CA !== undefined;
+  return {
+    nodeEnv: v.NODE_ENV,
+    port: v.PORT,
+    host: v.HOST,
+    publicUrl: String(v.PUBLIC_URL).replace(/\/$/, ''),
+    databaseUrl: v.DATABASE_URL,
+    databaseSsl: v.DATABASE_SSL,
+    temporal: {
+      address: v.TEMPORAL_ADDRESS,
+      namespace: v.TEMPORAL_NAMESPACE,
+      taskQueue: v.TEMPORAL_TASK_QUEUE,
+      tls: useTls ? { certPath: v.TEMPORAL_TLS_CERT, keyPath: v.TEMPORAL_TLS_KEY, caPath: v.TEMPORAL_TLS_CA } : undefined,
+      apiKey: v.TEMPORAL_API_KEY,
+      uiPort: v.TEMPORAL_UI_PORT,
+    },
+    smtpUrl: v.SMTP_URL,
+    mailFrom: v.MAIL_FROM,
+    policyFile: v.POLICY_FILE,
+    varDir: v.EMTIHAN_VAR_DIR,
+    devMailDir: v.DEV_MAIL_DIR,
+    workerShutdownGrace: v.WORKER_SHUTDOWN_GRACE,
+  };
+}
+
+/** For entry points: load the configuration or stop the process with every problem named. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+// @ts-check
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+// Workflows run in Temporal's deterministic sandbox and sop/ is pure policy code: neither may touch
+// I/O, a framework or Node builtins (CONVENTIONS.md "Workflows"; samples-typescript hello-world).
+const nodeBuiltins = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'crypto', 'dgram',
+  'diagnostics_channel', 'dns', 'domain', 'events', 'fs', 'fs/promises', 'http', 'http2', 'https',
+  'inspector', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'punycode', 'querystring',
+  'readline', 'repl', 'stream', 'string_decoder', 'timers', 'tls', 'trace_events', 'tty', 'url',
+  'util', 'v8', 'vm', 'wasi', 'worker_threads', 'zlib',
+];
+const deterministicImports = {
+  paths: [
+    ...nodeBuiltins.map((name) => ({ name, message: 'Node builtins are banned in workflows/ and sop/: move I/O into activities/.' })),
+    { name: 'pg', message: 'Database access belongs in activities/, not in workflows/ or sop/.' },
+    { name: 'typeorm', message: 'Database access belongs in activities/, not in workflows/ or sop/.' },
+    { name: 'nodemailer', message: 'Email is sent by activities/, not by workflows/ or sop/.' },
+    { name: 'reflect-metadata', message: 'Framework code is banned in workflows/ and sop/.' },
+  ],
+  patterns: [
+    { group: ['node:*'], message: 'Node builtins are banned in workflows/ and sop/: move I/O into activities/.' },
+    { group: ['@nestjs/*'], message: 'NestJS belongs in api/, not in workflows/ or sop/.' },
+    { group: ['pg/*', 'typeorm/*', 'nodemailer/*'], message: 'I/O libraries are banned in workflows/ and sop/.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'var/**', 'node_modules/**', 'coverage/**', 'test/lint-fixtures/**', 'eslint.config.mjs'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The fixture path lets test/lint/restricted-imports.spec.ts prove the ban fires.
+    files: ['workflows/**/*.ts', 'sop/**/*.ts', 'test/lint-fixtures/workflows/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', deterministicImports] },
+  },
+  prettier,
+);

@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { createActivities } from '../activities';
+import type { Mailer } from '../activities/mailer';
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: DataSource;
+  mailer: Mailer;
+  publicUrl: string;
+  shutdownGraceTime?: string;
+}
+
+/**
+ * Builds the Worker. A prebuilt bundle (dist/workflow-bundle.js, made by
+ * scripts/build-workflow-bundle.ts for production images) is used when present; otherwise the
+ * workflows are bundled from source at start-up.
+ */
+export async function createWorker(deps: WorkerDeps, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
+  const bundlePath = join(__dirname, '..', 'workflow-bundle.js');
+  const workflowSource = existsSync(bundlePath)
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: require.resolve('../workflows') };
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...workflowSource,
+    activities: createActivities({ db: deps.db, mailer: deps.mailer, publicUrl: deps.publicUrl }),
+    shutdownGraceTime: (deps.shutdownGraceTime ?? '10s') as WorkerOptions['shutdownGraceTime'],
+    ...extra,
+  });
+}

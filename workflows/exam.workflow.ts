@@ -1,0 +1,101 @@
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { planStep } from '../sop/deadlines';
+import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
+import {
+  approveStepUpdate,
+  checkApprove,
+  examStateQuery,
+  type ApproveStepResult,
+  type ExamWorkflowInput,
+  type ExamWorkflowState,
+  type StepState,
+} from './exam.contract';
+
+const acts = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/** Waits until `at` (epoch ms) or until `done()` holds; true when done() held first. */
+async function waitUntil(at: number, done: () => boolean): Promise<boolean> {
+  const remaining = at - Date.now();
+  if (remaining <= 0) return done();
+  return condition(done, remaining);
+}
+
+/**
+ * The foundation's thin slice of the exam lifecycle: one human step (GP 3, row 1, department
+ * discussion) with its due instant from sop/, reminders before it, overdue when it passes, and an
+ * approval as an Update. The exam-lifecycle issue replaces it with every SOP step.
+ */
+export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkflowState> {
+  const { workflowId, runId } = workflowInfo();
+  const rule = findStep(input.policy, DEPARTMENT_DISCUSSION);
+  if (rule === undefined) throw new Error(`policy ${input.policy.version} has no step ${DEPARTMENT_DISCUSSION}`);
+
+  const plan = planStep(input.policy, rule, { examDate: input.examDate, startsAt: input.startsAt }, Date.now());
+  const step: StepState = {
+    stepId: rule.id,
+    clauses: rule.clauses,
+    status: 'open',
+    dueAt: plan.dueAt,
+    reminders: plan.reminders,
+    remindersSent: [],
+  };
+  const state: ExamWorkflowState = { examId: input.examId, steps: [step] };
+  const ref = { examId: input.examId, stepId: step.stepId, clauses: step.clauses, workflowId, runId };
+  const decided = (): boolean => step.status === 'approved';
+
+  setHandler(examStateQuery, () => state);
+  setHandler(
+    approveStepUpdate,
+    async (request): Promise<ApproveStepResult> => {
+      const approvedAt = Date.now();
+      const before = step.status;
+      step.status = 'approved';
+      step.approvedAt = approvedAt;
+      step.approvedBy = request.actor;
+      step.comment = request.comment;
+      await acts.recordStepApproved({ ...ref, actor: request.actor, comment: request.comment, at: approvedAt, before });
+      return {
+        examId: input.examId,
+        stepId: step.stepId,
+        status: 'approved',
+        approvedAt,
+        approvedBy: request.actor,
+        late: approvedAt > step.dueAt,
+      };
+    },
+    { validator: (request) => checkApprove(state, request) },
+  );
+
+  await acts.recordStepOpened({ ...ref, dueAt: step.dueAt, reminders: step.reminders, at: Date.now() });
+
+  for (const reminderAt of plan.reminders) {
+    if (await waitUntil(reminderAt, decided)) break;
+    await acts.sendStepReminder({
+      ...ref,
+      to: input.ownerEmail,
+      discipline: input.discipline,
+      department: input.department,
+      examDate: input.examDate,
+      dueAt: step.dueAt,
+      reminderAt,
+      timeZone: input.policy.timeZone,
+      title: rule.title,
+      at: Date.now(),
+    });
+    step.remindersSent.push(reminderAt);
+  }
+
+  if (!(await waitUntil(step.dueAt, decided))) {
+    step.status = 'overdue';
+    step.overdueAt = Date.now();
+    await acts.markStepOverdue({ ...ref, dueAt: step.dueAt, at: step.overdueAt });
+  }
+
+  await condition(decided);
+  await condition(allHandlersFinished);
+  return state;
+}
