@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     log('stopped');
     process.exit(code);
   };
+  process.on('exit', () => children.forEach((child) => child.kill('SIGTERM')));
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 

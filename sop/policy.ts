@@ -48,8 +48,12 @@ export const policySchema = z
     reminders: z.object({
       /** Offsets before the due instant at which the owner is reminded (DEADLINES.md defaults). */
       before: z.array(offsetSchema.refine((o) => o.value > 0, { message: 'must be a positive offset' })),
-      /** Also remind on the morning of the due day at this local time. */
-      dueDayMorning: localTime.optional(),
+      /**
+       * Local time of day reminders go out at: a reminder counted in days (or weeks, months) is
+       * sent at this time on its day, and one more on the morning of the due day. Without it,
+       * reminders fire at exactly due − offset and there is no due-day reminder.
+       */
+      localTime: localTime.optional(),
     }),
     steps: z.array(stepRuleSchema).min(1),
   })
@@ -108,7 +112,7 @@ export const DEFAULT_POLICY: Policy = {
       { value: 2, unit: 'days' },
       { value: 1, unit: 'days' },
     ],
-    dueDayMorning: '09:00',
+    localTime: '09:00',
   },
   steps: [
     {
