@@ -24,6 +24,8 @@ const infra = {
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 120_000,
+  // Workflow and end-to-end tests mostly wait on servers: three at once fit this 2-core machine.
+  maxWorkers: 3,
   projects: [
     {
       ...common,

@@ -1,0 +1,122 @@
+import { createDataSource } from '../../migrations/data-source';
+import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
+import { examStartingAt, startStack, type Stack } from './harness';
+
+/**
+ * The thin slice through every real part: HTTP → NestJS → PostgreSQL + Temporal dev server →
+ * worker process → activities → PostgreSQL read model and SMTP catcher. The drill policy counts
+ * the step's offsets in seconds (D − 20 s, reminder 10 s before), so it runs in real time.
+ */
+let stack: Stack;
+const db = createDataSource({ url: testInfra().databaseUrl, poolSize: 2 });
+
+beforeAll(async () => {
+  await db.initialize();
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+  await db.destroy();
+});
+
+test('GET /health reports PostgreSQL and Temporal up', async () => {
+  const answer = await stack.http('GET', '/health');
+  expect(answer.status).toBe(200);
+  expect(answer.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, temporal: { status: 'up' } } });
+});
+
+test('POST /exams rejects bad input with a 400 naming each field, and saves nothing', async () => {
+  const discipline = uniqueId('bad-input');
+  const answer = await stack.http('POST', '/exams', {
+    body: { discipline, department: '', examDate: '2027-02-30', ownerEmail: 'not-an-email', extra: 1 },
+  });
+  expect(answer.status).toBe(400);
+  expect(answer.headers.get('content-type')).toContain('application/problem+json');
+  const paths = (answer.body.errors as { path: string }[]).map((e) => e.path);
+  expect(paths).toEqual(expect.arrayContaining(['department', 'examDate', 'ownerEmail', 'extra']));
+  expect(JSON.stringify(answer.body)).not.toMatch(/at .*\.js:\d+/); // never a stack trace
+  expect(await db.query(`SELECT 1 FROM exam WHERE discipline = $1`, [discipline])).toHaveLength(0);
+
+  const malformed = await stack.http('POST', '/exams', { body: '{"discipline": ' });
+  expect(malformed.status).toBe(400);
+  expect(malformed.body).toMatchObject({ status: 400, title: 'Bad request' });
+});
+
+test('GP 3 / row 1: the slice runs end to end — reminder by email, approval over HTTP acting once, workflow completed', async () => {
+  const { examDate, startsAt } = examStartingAt(Date.now() + 40_000);
+  const exam = { id: uniqueId('e2e-slice'), discipline: 'Human anatomy', department: 'Department of Anatomy', examDate, startsAt, ownerEmail: 'head.anatomy@example.edu.kz' };
+
+  const created = await stack.http('POST', '/exams', { body: exam });
+  expect(created.status).toBe(201);
+  expect(created.body).toMatchObject({ id: exam.id, workflowId: `exam-${exam.id}` });
+  const [planned] = created.body.steps as { stepId: string; dueAt: string; reminders: string[]; clauses: string[] }[];
+  expect(planned).toMatchObject({ stepId: 'departmentDiscussion', clauses: ['GP 3', 'row 1'] });
+  expect(Date.parse(planned.dueAt)).toBe(Date.parse(startsAt) - 20_000);
+  expect(planned.reminders.map(Date.parse)).toEqual([Date.parse(startsAt) - 30_000]);
+
+  // Starting the same exam twice is a conflict, not a second workflow.
+  const again = await stack.http('POST', '/exams', { body: exam });
+  expect(again.status).toBe(409);
+  expect(again.body.examId).toBe(exam.id);
+
+  // The reminder reaches the SMTP catcher.
+  const [reminder] = await waitFor('the reminder email', async () => {
+    const mail = await caughtMail(exam.id);
+    return mail.length > 0 ? mail : undefined;
+  }, 60_000);
+  expect(reminder.mail.subject).toContain('Reminder (GP 3, row 1)');
+  expect(reminder.header('x-emtihan-clause')).toBe('GP 3, row 1');
+  expect(JSON.stringify(reminder.mail.to)).toContain(exam.ownerEmail);
+
+  const path = `/exams/${exam.id}/steps/departmentDiscussion/approve`;
+  const noKey = await stack.http('POST', path, { body: { actor: exam.ownerEmail } });
+  expect(noKey.status).toBe(400);
+  expect(noKey.body.errors).toEqual([{ path: 'Idempotency-Key', message: 'header is required for this action' }]);
+  const noActor = await stack.http('POST', path, { body: {}, headers: { 'Idempotency-Key': uniqueId('k') } });
+  expect(noActor.status).toBe(400);
+  expect((noActor.body.errors as { path: string }[]).map((e) => e.path)).toContain('actor');
+
+  const key = uniqueId('approve');
+  const first = await stack.http('POST', path, { body: { actor: exam.ownerEmail, comment: 'minutes No. 7' }, headers: { 'Idempotency-Key': key } });
+  expect(first.status).toBe(200);
+  expect(first.body).toMatchObject({ status: 'approved', approvedBy: exam.ownerEmail, late: false });
+  const repeat = await stack.http('POST', path, { body: { actor: exam.ownerEmail, comment: 'minutes No. 7' }, headers: { 'Idempotency-Key': key } });
+  expect(repeat.status).toBe(200);
+  expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+  expect(repeat.body).toEqual(first.body);
+  const otherBody = await stack.http('POST', path, { body: { actor: 'someone.else@example.edu.kz' }, headers: { 'Idempotency-Key': key } });
+  expect(otherBody.status).toBe(409);
+  const secondApproval = await stack.http('POST', path, { body: { actor: exam.ownerEmail }, headers: { 'Idempotency-Key': uniqueId('k') } });
+  expect(secondApproval.status).toBe(409);
+
+  // The read model in PostgreSQL shows the approval.
+  const read = await stack.http('GET', `/exams/${exam.id}`);
+  expect(read.status).toBe(200);
+  expect((read.body.steps as unknown[])[0]).toMatchObject({
+    stepId: 'departmentDiscussion',
+    status: 'approved',
+    approvedBy: exam.ownerEmail,
+    comment: 'minutes No. 7',
+    remindersSent: 1,
+  });
+
+  // Temporal: the workflow completed, the approval was accepted exactly once, the exam is searchable.
+  const handle = stack.client.workflow.getHandle(`exam-${exam.id}`);
+  const result = await handle.result();
+  expect(result.steps[0].status).toBe('approved');
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
+  const { events } = await handle.fetchHistory();
+  expect((events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null)).toHaveLength(1);
+  const listed = await waitFor('the exam in Temporal visibility', async () => {
+    const found: string[] = [];
+    for await (const wf of stack.client.workflow.list({ query: `EmtihanExamId = '${exam.id}'` })) found.push(wf.workflowId);
+    return found.length > 0 ? found : undefined;
+  }, 30_000);
+  expect(listed).toEqual([`exam-${exam.id}`]);
+});
+
+test('GET /exams/:id of an unknown exam is a 404 problem', async () => {
+  const answer = await stack.http('GET', `/exams/${uniqueId('missing')}`);
+  expect(answer.status).toBe(404);
+  expect(answer.body).toMatchObject({ status: 404, title: 'Not found' });
+});
