@@ -35,7 +35,12 @@ module.exports = {
         '<rootDir>/test/unit/**/*.spec.ts',
       ],
     },
-    { ...common, ...infra, displayName: 'workflow', testMatch: ['<rootDir>/test/workflow/**/*.test.ts'] },
+    {
+      ...common,
+      ...infra,
+      displayName: 'workflow',
+      testMatch: ['<rootDir>/test/workflow/**/*.test.ts'],
+    },
     { ...common, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

@@ -53,13 +53,22 @@ async function audit(
 export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps) {
   return {
     /** Writes the step into the read model as open (idempotent upsert) and audits it. */
-    async recordStepOpened(input: StepRef & { dueAt: number; reminders: number[]; at: number }): Promise<void> {
+    async recordStepOpened(
+      input: StepRef & { dueAt: number; reminders: number[]; at: number },
+    ): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO exam_step (exam_id, step_id, clauses, status, due_at, reminders, opened_at)
            VALUES ($1, $2, $3, 'open', $4, $5, $6)
            ON CONFLICT (exam_id, step_id) DO NOTHING`,
-          [input.examId, input.stepId, input.clauses, new Date(input.dueAt), input.reminders.map((r) => new Date(r)), new Date(input.at)],
+          [
+            input.examId,
+            input.stepId,
+            input.clauses,
+            new Date(input.dueAt),
+            input.reminders.map((r) => new Date(r)),
+            new Date(input.at),
+          ],
         );
         await audit(tx, input, {
           action: 'step.opened',
@@ -113,15 +122,28 @@ export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps
           `INSERT INTO outbox (key, kind, recipient, subject, body_text, exam_id, step_id, clauses, scheduled_for, triggered_at)
            VALUES ($1, 'step.reminder', $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (key) DO NOTHING`,
-          [key, input.to, subject, text, input.examId, input.stepId, input.clauses, new Date(input.reminderAt), new Date(input.at)],
+          [
+            key,
+            input.to,
+            subject,
+            text,
+            input.examId,
+            input.stepId,
+            input.clauses,
+            new Date(input.reminderAt),
+            new Date(input.at),
+          ],
         );
-        const rows = (await tx.query(
+        const rows = await tx.query<
+          [{ id: string; status: 'pending' | 'sent'; message_id: string | null }[], number]
+        >(
           `UPDATE outbox SET attempts = attempts + 1 WHERE key = $1 RETURNING id, status, message_id`,
           [key],
-        )) as [{ id: string; status: 'pending' | 'sent'; message_id: string | null }[], number];
+        );
         return rows[0][0];
       });
-      if (row.status === 'sent' && row.message_id !== null) return { messageId: row.message_id, alreadySent: true };
+      if (row.status === 'sent' && row.message_id !== null)
+        return { messageId: row.message_id, alreadySent: true };
 
       const messageId = `<outbox-${row.id}.${input.examId}@emtihan>`;
       await mailer.send({
@@ -132,7 +154,10 @@ export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps
         headers: { 'X-Emtihan-Outbox-Key': key, 'X-Emtihan-Clause': clause },
       });
       await db.transaction(async (tx) => {
-        await tx.query(`UPDATE outbox SET status = 'sent', sent_at = now(), message_id = $2 WHERE key = $1`, [key, messageId]);
+        await tx.query(
+          `UPDATE outbox SET status = 'sent', sent_at = now(), message_id = $2 WHERE key = $1`,
+          [key, messageId],
+        );
         await tx.query(
           `UPDATE exam_step SET reminders_sent = reminders_sent + 1, updated_at = now()
            WHERE exam_id = $1 AND step_id = $2`,

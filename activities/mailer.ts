@@ -29,7 +29,9 @@ export class SmtpMailer implements Mailer {
       host: url.hostname,
       port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 25)),
       secure: url.protocol === 'smtps:',
-      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      auth: url.username
+        ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+        : undefined,
       // The embedded catcher listens on loopback without TLS.
       ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(url.hostname),
     });

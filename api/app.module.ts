@@ -35,10 +35,15 @@ export class AppModule {
         { provide: DATA_SOURCE, useValue: deps.db },
         { provide: POLICY, useValue: deps.policy },
         { provide: TemporalGateway, useValue: deps.temporal },
-        { provide: IdempotencyService, useFactory: (db: DataSource) => new IdempotencyService(db), inject: [DATA_SOURCE] },
+        {
+          provide: IdempotencyService,
+          useFactory: (db: DataSource) => new IdempotencyService(db),
+          inject: [DATA_SOURCE],
+        },
         {
           provide: ExamsService,
-          useFactory: (db: DataSource, temporal: TemporalGateway, policy: Policy) => new ExamsService(db, temporal, policy),
+          useFactory: (db: DataSource, temporal: TemporalGateway, policy: Policy) =>
+            new ExamsService(db, temporal, policy),
           inject: [DATA_SOURCE, TemporalGateway, POLICY],
         },
       ],

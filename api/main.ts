@@ -16,9 +16,12 @@ export async function createApp(config: Config) {
   const db = createDataSource({ url: config.databaseUrl, ssl: config.databaseSsl });
   await db.initialize();
   const temporal = await TemporalGateway.connect(config);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, db, temporal, policy }), {
-    logger: ['error', 'warn', 'log'],
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ config, db, temporal, policy }),
+    {
+      logger: ['error', 'warn', 'log'],
+    },
+  );
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -50,7 +53,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(`api: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `api: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

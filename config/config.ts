@@ -55,7 +55,11 @@ export const VARIABLES = {
     description: 'development | test | production (production removes the embedded defaults)',
   },
   PORT: { schema: port, default: EMBEDDED_DEFAULTS.PORT, description: 'HTTP port of the API' },
-  HOST: { schema: z.string().min(1), default: EMBEDDED_DEFAULTS.HOST, description: 'interface the API listens on' },
+  HOST: {
+    schema: z.string().min(1),
+    default: EMBEDDED_DEFAULTS.HOST,
+    description: 'interface the API listens on',
+  },
   PUBLIC_URL: {
     schema: url(['http', 'https']),
     default: EMBEDDED_DEFAULTS.PUBLIC_URL,
@@ -75,19 +79,48 @@ export const VARIABLES = {
     requiredInProduction: true,
     description: 'Temporal frontend host:port; unset in development: the embedded dev server',
   },
-  TEMPORAL_NAMESPACE: { schema: z.string().min(1), default: 'default', description: 'Temporal namespace' },
-  TEMPORAL_TASK_QUEUE: { schema: z.string().min(1), default: 'emtihan', description: 'task queue of the worker' },
-  TEMPORAL_TLS_CERT: { schema: z.string().min(1).optional(), description: 'path to the mTLS client certificate (PEM)' },
-  TEMPORAL_TLS_KEY: { schema: z.string().min(1).optional(), description: 'path to the mTLS client key (PEM)' },
-  TEMPORAL_TLS_CA: { schema: z.string().min(1).optional(), description: 'path to a CA bundle for the server certificate' },
-  TEMPORAL_TLS: { schema: bool, default: 'false', description: 'use TLS without a client certificate (API keys)' },
-  TEMPORAL_API_KEY: { schema: z.string().min(1).optional(), description: 'Temporal Cloud API key (implies TLS)' },
-  TEMPORAL_UI_PORT: { schema: port, default: EMBEDDED_DEFAULTS.TEMPORAL_UI_PORT, description: 'port of the embedded Temporal Web UI' },
+  TEMPORAL_NAMESPACE: {
+    schema: z.string().min(1),
+    default: 'default',
+    description: 'Temporal namespace',
+  },
+  TEMPORAL_TASK_QUEUE: {
+    schema: z.string().min(1),
+    default: 'emtihan',
+    description: 'task queue of the worker',
+  },
+  TEMPORAL_TLS_CERT: {
+    schema: z.string().min(1).optional(),
+    description: 'path to the mTLS client certificate (PEM)',
+  },
+  TEMPORAL_TLS_KEY: {
+    schema: z.string().min(1).optional(),
+    description: 'path to the mTLS client key (PEM)',
+  },
+  TEMPORAL_TLS_CA: {
+    schema: z.string().min(1).optional(),
+    description: 'path to a CA bundle for the server certificate',
+  },
+  TEMPORAL_TLS: {
+    schema: bool,
+    default: 'false',
+    description: 'use TLS without a client certificate (API keys)',
+  },
+  TEMPORAL_API_KEY: {
+    schema: z.string().min(1).optional(),
+    description: 'Temporal Cloud API key (implies TLS)',
+  },
+  TEMPORAL_UI_PORT: {
+    schema: port,
+    default: EMBEDDED_DEFAULTS.TEMPORAL_UI_PORT,
+    description: 'port of the embedded Temporal Web UI',
+  },
   SMTP_URL: {
     schema: url(['smtp', 'smtps']),
     default: EMBEDDED_DEFAULTS.SMTP_URL,
     requiredInProduction: true,
-    description: 'SMTP server URL (smtp://user:pass@host:port); unset in development: the embedded catcher',
+    description:
+      'SMTP server URL (smtp://user:pass@host:port); unset in development: the embedded catcher',
   },
   MAIL_FROM: {
     schema: z.string().min(3),
@@ -99,12 +132,20 @@ export const VARIABLES = {
     schema: z.string().min(1).optional(),
     description: 'JSON file with the institution policy (defaults to the SOP as written)',
   },
-  EMTIHAN_VAR_DIR: { schema: z.string().min(1), default: 'var', description: 'folder for local data (databases, mail)' },
+  EMTIHAN_VAR_DIR: {
+    schema: z.string().min(1),
+    default: 'var',
+    description: 'folder for local data (databases, mail)',
+  },
   DEV_MAIL_DIR: {
     schema: z.string().min(1).optional(),
     description: 'folder of the embedded SMTP catcher; when set, the API serves it at /dev/mail',
   },
-  WORKER_SHUTDOWN_GRACE: { schema: z.string().default('10s'), default: '10s', description: 'grace time for running activities on shutdown' },
+  WORKER_SHUTDOWN_GRACE: {
+    schema: z.string().default('10s'),
+    default: '10s',
+    description: 'grace time for running activities on shutdown',
+  },
 } satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof VARIABLES;
@@ -162,22 +203,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (spec.schema.safeParse(undefined).success) continue;
       problems.push({
         name,
-        reason: production && spec.requiredInProduction ? 'is required in production' : 'is required',
+        reason:
+          production && spec.requiredInProduction ? 'is required in production' : 'is required',
       });
       continue;
     }
     const parsed = spec.schema.safeParse(input);
     if (parsed.success) values[name] = parsed.data;
-    else problems.push({ name, reason: `${parsed.error.issues[0]?.message ?? 'is invalid'} (got "${input}")` });
+    else
+      problems.push({
+        name,
+        reason: `${parsed.error.issues[0]?.message ?? 'is invalid'} (got "${input}")`,
+      });
   }
   const v = values as Record<string, never>;
   const tlsParts = [v.TEMPORAL_TLS_CERT, v.TEMPORAL_TLS_KEY].filter(Boolean).length;
   if (tlsParts === 1) {
-    problems.push({ name: 'TEMPORAL_TLS_CERT', reason: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together' });
+    problems.push({
+      name: 'TEMPORAL_TLS_CERT',
+      reason: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together',
+    });
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const useTls = tlsParts === 2 || v.TEMPORAL_TLS === true || v.TEMPORAL_API_KEY !== undefined || v.TEMPORAL_TLS_CA !== undefined;
+  const useTls =
+    tlsParts === 2 ||
+    v.TEMPORAL_TLS === true ||
+    v.TEMPORAL_API_KEY !== undefined ||
+    v.TEMPORAL_TLS_CA !== undefined;
   return {
     nodeEnv: v.NODE_ENV,
     port: v.PORT,
@@ -189,7 +242,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       address: v.TEMPORAL_ADDRESS,
       namespace: v.TEMPORAL_NAMESPACE,
       taskQueue: v.TEMPORAL_TASK_QUEUE,
-      tls: useTls ? { certPath: v.TEMPORAL_TLS_CERT, keyPath: v.TEMPORAL_TLS_KEY, caPath: v.TEMPORAL_TLS_CA } : undefined,
+      tls: useTls
+        ? { certPath: v.TEMPORAL_TLS_CERT, keyPath: v.TEMPORAL_TLS_KEY, caPath: v.TEMPORAL_TLS_CA }
+        : undefined,
       apiKey: v.TEMPORAL_API_KEY,
       uiPort: v.TEMPORAL_UI_PORT,
     },

@@ -8,7 +8,9 @@ export function loadPolicy(policyFile: string | undefined): Policy {
   try {
     raw = JSON.parse(readFileSync(policyFile, 'utf8'));
   } catch (error) {
-    throw new Error(`POLICY_FILE: cannot read ${policyFile}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `POLICY_FILE: cannot read ${policyFile}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return parsePolicy(raw);
 }

@@ -8,7 +8,11 @@ import { Foundation1764100000000 } from './1764100000000-foundation';
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
 export const MIGRATIONS = [Foundation1764100000000];
 
-export function createDataSource(options: { url: string; ssl?: boolean; poolSize?: number }): DataSource {
+export function createDataSource(options: {
+  url: string;
+  ssl?: boolean;
+  poolSize?: number;
+}): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,

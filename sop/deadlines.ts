@@ -26,7 +26,9 @@ function toDuration(offset: Offset): DurationLikeObject {
 }
 
 export function isWorkingDay(policy: Policy, date: DateTime<boolean>): boolean {
-  return policy.workingWeek.includes(date.weekday) && !policy.closures.includes(date.toISODate() ?? '');
+  return (
+    policy.workingWeek.includes(date.weekday) && !policy.closures.includes(date.toISODate() ?? '')
+  );
 }
 
 /** "No later than" never moves later: step back to the previous working day. */
@@ -50,7 +52,9 @@ export function dueInstant(policy: Policy, rule: StepRule, anchors: ExamAnchors)
     // A due date means done by the end of that day, local time.
     return day.endOf('day').toMillis();
   }
-  return DateTime.fromMillis(anchors.startsAt, { zone: policy.timeZone }).plus(toDuration(rule.offset)).toMillis();
+  return DateTime.fromMillis(anchors.startsAt, { zone: policy.timeZone })
+    .plus(toDuration(rule.offset))
+    .toMillis();
 }
 
 /**
@@ -65,15 +69,27 @@ export function reminderInstants(policy: Policy, dueAt: number, opensAt: number)
   const atLocalTime = (day: DateTime) => day.startOf('day').set({ hour, minute }).toMillis();
   const instants = policy.reminders.before.map((offset) => {
     const at = due.minus(toDuration(offset));
-    return localTime !== undefined && CALENDAR_UNITS.includes(offset.unit) ? atLocalTime(at) : at.toMillis();
+    return localTime !== undefined && CALENDAR_UNITS.includes(offset.unit)
+      ? atLocalTime(at)
+      : at.toMillis();
   });
   if (localTime !== undefined) instants.push(atLocalTime(due));
   return [...new Set(instants)].filter((at) => at > opensAt && at < dueAt).sort((a, b) => a - b);
 }
 
-export function planStep(policy: Policy, rule: StepRule, anchors: ExamAnchors, opensAt: number): StepPlan {
+export function planStep(
+  policy: Policy,
+  rule: StepRule,
+  anchors: ExamAnchors,
+  opensAt: number,
+): StepPlan {
   const dueAt = dueInstant(policy, rule, anchors);
-  return { stepId: rule.id, clauses: rule.clauses, dueAt, reminders: reminderInstants(policy, dueAt, opensAt) };
+  return {
+    stepId: rule.id,
+    clauses: rule.clauses,
+    dueAt,
+    reminders: reminderInstants(policy, dueAt, opensAt),
+  };
 }
 
 /** The institution's local date of an instant (due dates carry it beside the instant). */

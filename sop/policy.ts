@@ -17,7 +17,9 @@ const offsetSchema = z.object({
 });
 export type Offset = z.infer<typeof offsetSchema>;
 
-const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:mm (24-hour)' });
+const localTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:mm (24-hour)' });
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' });
 
 const localized = z.object({ kk: z.string().min(1), ru: z.string().min(1), en: z.string().min(1) });
@@ -40,14 +42,18 @@ export type StepRule = z.infer<typeof stepRuleSchema>;
 export const policySchema = z
   .object({
     version: z.string().min(1),
-    timeZone: z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Almaty' }),
+    timeZone: z
+      .string()
+      .refine(isValidTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Almaty' }),
     /** ISO weekdays that are working days: 1 = Monday … 7 = Sunday. */
     workingWeek: z.array(z.number().int().min(1).max(7)).min(1),
     /** Non-working dates (public holidays, decree transfers, the institution's own closures). */
     closures: z.array(isoDate),
     reminders: z.object({
       /** Offsets before the due instant at which the owner is reminded (DEADLINES.md defaults). */
-      before: z.array(offsetSchema.refine((o) => o.value > 0, { message: 'must be a positive offset' })),
+      before: z.array(
+        offsetSchema.refine((o) => o.value > 0, { message: 'must be a positive offset' }),
+      ),
       /**
        * Local time of day reminders go out at: a reminder counted in days (or weeks, months) is
        * sent at this time on its day, and one more on the morning of the due day. Without it,
@@ -61,7 +67,11 @@ export const policySchema = z
     const seen = new Set<string>();
     policy.steps.forEach((step, index) => {
       if (seen.has(step.id)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'id'],
+          message: `duplicate step id "${step.id}"`,
+        });
       }
       seen.add(step.id);
     });

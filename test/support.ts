@@ -9,7 +9,8 @@ export { waitFor };
 export function testInfra() {
   const need = (name: string): string => {
     const value = process.env[name];
-    if (!value) throw new Error(`${name} is not set: run through jest (test/setup/global-setup.ts)`);
+    if (!value)
+      throw new Error(`${name} is not set: run through jest (test/setup/global-setup.ts)`);
     return value;
   };
   return {
@@ -36,7 +37,7 @@ export async function caughtMail(needle: string): Promise<CaughtMail[]> {
       const mail = await simpleParser(await readFile(join(dir, file)));
       const header = (name: string) => {
         const value = mail.headers.get(name.toLowerCase());
-        return value === undefined ? undefined : String(value);
+        return typeof value === 'string' ? value : undefined;
       };
       return { file, mail, header };
     }),

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
 import type { Mailer } from '../activities/mailer';
@@ -20,7 +20,10 @@ export interface WorkerDeps {
  * scripts/build-workflow-bundle.ts for production images) is used when present; otherwise the
  * workflows are bundled from source at start-up.
  */
-export async function createWorker(deps: WorkerDeps, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
+export async function createWorker(
+  deps: WorkerDeps,
+  extra: Partial<WorkerOptions> = {},
+): Promise<Worker> {
   const bundlePath = join(__dirname, '..', 'workflow-bundle.js');
   const workflowSource = existsSync(bundlePath)
     ? { workflowBundle: { codePath: bundlePath } }

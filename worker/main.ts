@@ -22,7 +22,9 @@ async function main(): Promise<void> {
       publicUrl: config.publicUrl,
       shutdownGraceTime: config.workerShutdownGrace,
     });
-    process.stdout.write(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}\n`);
+    process.stdout.write(
+      `worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}\n`,
+    );
     // Worker.run() resolves after SIGINT/SIGTERM (the SDK's runtime installs those handlers).
     await worker.run();
   } finally {
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

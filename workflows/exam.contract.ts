@@ -67,7 +67,9 @@ export interface ApproveStepResult {
   late: boolean;
 }
 
-export const approveStepUpdate = defineUpdate<ApproveStepResult, [ApproveStepRequest]>('approveStep');
+export const approveStepUpdate = defineUpdate<ApproveStepResult, [ApproveStepRequest]>(
+  'approveStep',
+);
 export const examStateQuery = defineQuery<ExamWorkflowState>('examState');
 
 /** Why an approval is refused; the API maps each to an HTTP status. */
@@ -87,7 +89,10 @@ export class ApproveRefusedError extends Error {
 export function checkApprove(state: ExamWorkflowState, request: ApproveStepRequest): void {
   const step = state.steps.find((s) => s.stepId === request.stepId);
   if (step === undefined) {
-    throw new ApproveRefusedError('unknown-step', `step "${request.stepId}" is not part of exam ${state.examId}`);
+    throw new ApproveRefusedError(
+      'unknown-step',
+      `step "${request.stepId}" is not part of exam ${state.examId}`,
+    );
   }
   if (step.status === 'approved') {
     throw new ApproveRefusedError('not-open', `step "${request.stepId}" is already approved`);

@@ -1,4 +1,10 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { planStep } from '../sop/deadlines';
 import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
@@ -6,6 +12,7 @@ import {
   approveStepUpdate,
   checkApprove,
   examStateQuery,
+  type ApproveStepRequest,
   type ApproveStepResult,
   type ExamWorkflowInput,
   type ExamWorkflowState,
@@ -32,9 +39,15 @@ async function waitUntil(at: number, done: () => boolean): Promise<boolean> {
 export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkflowState> {
   const { workflowId, runId } = workflowInfo();
   const rule = findStep(input.policy, DEPARTMENT_DISCUSSION);
-  if (rule === undefined) throw new Error(`policy ${input.policy.version} has no step ${DEPARTMENT_DISCUSSION}`);
+  if (rule === undefined)
+    throw new Error(`policy ${input.policy.version} has no step ${DEPARTMENT_DISCUSSION}`);
 
-  const plan = planStep(input.policy, rule, { examDate: input.examDate, startsAt: input.startsAt }, Date.now());
+  const plan = planStep(
+    input.policy,
+    rule,
+    { examDate: input.examDate, startsAt: input.startsAt },
+    Date.now(),
+  );
   const step: StepState = {
     stepId: rule.id,
     clauses: rule.clauses,
@@ -44,7 +57,13 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     remindersSent: [],
   };
   const state: ExamWorkflowState = { examId: input.examId, steps: [step] };
-  const ref = { examId: input.examId, stepId: step.stepId, clauses: step.clauses, workflowId, runId };
+  const ref = {
+    examId: input.examId,
+    stepId: step.stepId,
+    clauses: step.clauses,
+    workflowId,
+    runId,
+  };
   const decided = (): boolean => step.status === 'approved';
 
   setHandler(examStateQuery, () => state);
@@ -57,7 +76,13 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
       step.approvedAt = approvedAt;
       step.approvedBy = request.actor;
       step.comment = request.comment;
-      await acts.recordStepApproved({ ...ref, actor: request.actor, comment: request.comment, at: approvedAt, before });
+      await acts.recordStepApproved({
+        ...ref,
+        actor: request.actor,
+        comment: request.comment,
+        at: approvedAt,
+        before,
+      });
       return {
         examId: input.examId,
         stepId: step.stepId,
@@ -67,10 +92,15 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
         late: approvedAt > step.dueAt,
       };
     },
-    { validator: (request) => checkApprove(state, request) },
+    { validator: (request: ApproveStepRequest) => checkApprove(state, request) },
   );
 
-  await acts.recordStepOpened({ ...ref, dueAt: step.dueAt, reminders: step.reminders, at: Date.now() });
+  await acts.recordStepOpened({
+    ...ref,
+    dueAt: step.dueAt,
+    reminders: step.reminders,
+    at: Date.now(),
+  });
 
   for (const reminderAt of plan.reminders) {
     if (await waitUntil(reminderAt, decided)) break;

@@ -23,12 +23,14 @@ export class IdempotencyService {
     request: unknown,
     action: () => Promise<{ status: number; body: unknown }>,
   ): Promise<StoredResponse> {
-    const hash = createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
-    const claimed = (await this.db.query(
+    const hash = createHash('sha256')
+      .update(JSON.stringify(request ?? null))
+      .digest('hex');
+    const claimed = await this.db.query<unknown[]>(
       `INSERT INTO idempotency_key (scope, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
       [scope, key, hash],
-    )) as unknown[];
+    );
     if (claimed.length === 0) return this.replay(scope, key, hash);
 
     try {
@@ -39,7 +41,10 @@ export class IdempotencyService {
       if (error instanceof HttpException && error.getStatus() < 500) {
         await this.store(scope, key, error.getStatus(), toProblem(error));
       } else {
-        await this.db.query(`DELETE FROM idempotency_key WHERE scope = $1 AND key = $2`, [scope, key]);
+        await this.db.query(`DELETE FROM idempotency_key WHERE scope = $1 AND key = $2`, [
+          scope,
+          key,
+        ]);
       }
       throw error;
     }
@@ -53,19 +58,26 @@ export class IdempotencyService {
   }
 
   private async replay(scope: string, key: string, hash: string): Promise<StoredResponse> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<
+      { request_hash: string; response_status: number | null; response_body: unknown }[]
+    >(
       `SELECT request_hash, response_status, response_body FROM idempotency_key WHERE scope = $1 AND key = $2`,
       [scope, key],
-    )) as { request_hash: string; response_status: number | null; response_body: unknown }[];
+    );
     const row = rows[0];
-    if (row === undefined) throw conflict('Idempotency-Key: the first request with this key failed; retry');
+    if (row === undefined)
+      throw conflict('Idempotency-Key: the first request with this key failed; retry');
     if (row.request_hash !== hash) {
       throw conflict('Idempotency-Key: this key was already used with a different request body', {
-        errors: [{ path: 'Idempotency-Key', message: 'already used with a different request body' }],
+        errors: [
+          { path: 'Idempotency-Key', message: 'already used with a different request body' },
+        ],
       });
     }
     if (row.response_status === null) {
-      throw conflict('Idempotency-Key: a request with this key is still being processed; retry shortly');
+      throw conflict(
+        'Idempotency-Key: a request with this key is still being processed; retry shortly',
+      );
     }
     return { status: row.response_status, body: row.response_body, replayed: true };
   }

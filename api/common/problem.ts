@@ -57,7 +57,8 @@ export class ProblemException extends HttpException {
 
 export const badRequest = (path: string, message: string): ProblemException =>
   new ProblemException({ status: 400, detail: `${path}: ${message}`, errors: [{ path, message }] });
-export const notFound = (detail: string): ProblemException => new ProblemException({ status: 404, detail });
+export const notFound = (detail: string): ProblemException =>
+  new ProblemException({ status: 404, detail });
 export const conflict = (detail: string, extra: Record<string, unknown> = {}): ProblemException =>
   new ProblemException({ status: 409, detail, ...extra });
 
@@ -70,7 +71,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const problem = toProblem(exception);
     if (problem.status >= 500) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     }
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
@@ -80,14 +83,17 @@ export function toProblem(exception: unknown): Problem {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();
-    if (typeof body === 'object' && body !== null && 'type' in body && 'title' in body) return body as Problem;
+    if (typeof body === 'object' && body !== null && 'type' in body && 'title' in body)
+      return body as Problem;
     // Nest's own exceptions (404 route, body-parser 400/413, …): keep their message as detail.
     const message =
       typeof body === 'string'
         ? body
         : Array.isArray((body as { message?: unknown }).message)
-          ? ((body as { message: string[] }).message).join('; ')
-          : String((body as { message?: unknown }).message ?? exception.message);
+          ? (body as { message: string[] }).message.join('; ')
+          : typeof (body as { message?: unknown }).message === 'string'
+            ? (body as { message: string }).message
+            : exception.message;
     return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail: message };
   }
   return {

@@ -13,7 +13,10 @@ function header(raw: string, name: string): string {
 }
 
 const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 /**
  * Development only: the messages the embedded SMTP catcher received (var/mail/*.eml). Registered
@@ -30,7 +33,10 @@ export class DevMailController {
 
   @Get()
   async list(@Res() res: Response): Promise<void> {
-    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml')).sort().reverse();
+    const files = (await readdir(this.dir).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.eml'))
+      .sort()
+      .reverse();
     const items = await Promise.all(
       files.slice(0, 500).map(async (file) => {
         const raw = await readFile(join(this.dir, file), 'utf8');

@@ -13,7 +13,8 @@ function requireKey(key: string | undefined, required: boolean): string | undefi
     if (required) throw badRequest('Idempotency-Key', 'header is required for this action');
     return undefined;
   }
-  if (!KEY_PATTERN.test(key)) throw badRequest('Idempotency-Key', 'must be 1–200 visible ASCII characters');
+  if (!KEY_PATTERN.test(key))
+    throw badRequest('Idempotency-Key', 'must be 1–200 visible ASCII characters');
   return key;
 }
 
@@ -28,7 +29,11 @@ export class ExamsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Register an exam and start its workflow exam-<id>' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a repeat returns the first answer' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'a repeat returns the first answer',
+  })
   @ApiResponse({ status: 201, description: 'exam stored, workflow started, plan of its steps' })
   @ApiResponse({ status: 400, description: 'bad input; errors name each field' })
   @ApiResponse({ status: 409, description: 'the exam (or its workflow) already exists' })
@@ -55,8 +60,14 @@ export class ExamsController {
 
   @Post(':id/steps/:step/approve')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Approve a step (delivered to the workflow as an Update with a validator)' })
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'a repeat with the same key acts once' })
+  @ApiOperation({
+    summary: 'Approve a step (delivered to the workflow as an Update with a validator)',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'a repeat with the same key acts once',
+  })
   @ApiResponse({ status: 200, description: 'approved' })
   @ApiResponse({ status: 404, description: 'no such exam or step' })
   @ApiResponse({ status: 409, description: 'the step is not open' })
@@ -68,14 +79,22 @@ export class ExamsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const key = requireKey(rawKey, true)!;
-    const answer = await this.idempotency.run(`POST /exams/${id}/steps/${step}/approve`, key, dto, async () => ({
-      status: 200,
-      body: await this.exams.approve(id, step, dto, key),
-    }));
+    const answer = await this.idempotency.run(
+      `POST /exams/${id}/steps/${step}/approve`,
+      key,
+      dto,
+      async () => ({
+        status: 200,
+        body: await this.exams.approve(id, step, dto, key),
+      }),
+    );
     return this.reply(res, answer);
   }
 
-  private reply(res: Response, answer: { status: number; body: unknown; replayed: boolean }): unknown {
+  private reply(
+    res: Response,
+    answer: { status: number; body: unknown; replayed: boolean },
+  ): unknown {
     res.status(answer.status);
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (answer.status >= 400) res.type('application/problem+json');

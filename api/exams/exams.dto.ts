@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  IsEmail,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 
 export class CreateExamDto {
   @ApiPropertyOptional({
@@ -8,7 +16,8 @@ export class CreateExamDto {
   })
   @IsOptional()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-    message: 'id must be 1–64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
+    message:
+      'id must be 1–64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
   })
   id?: string;
 
@@ -24,27 +33,39 @@ export class CreateExamDto {
   @MaxLength(200)
   department!: string;
 
-  @ApiProperty({ description: "D: the exam's first day, local date in the institution's time zone", example: '2027-03-15' })
+  @ApiProperty({
+    description: "D: the exam's first day, local date in the institution's time zone",
+    example: '2027-03-15',
+  })
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'examDate must be a date YYYY-MM-DD' })
   @IsISO8601({ strict: true }, { message: 'examDate must be a real calendar date' })
   examDate!: string;
 
   @ApiPropertyOptional({
-    description: 'Start of the first sitting, ISO 8601 with offset; default 09:00 local on examDate',
+    description:
+      'Start of the first sitting, ISO 8601 with offset; default 09:00 local on examDate',
     example: '2027-03-15T09:00:00+05:00',
   })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time with offset' })
-  @Matches(/T.*(Z|[+-]\d{2}:\d{2})$/, { message: 'startsAt must carry a time and an offset (Z or ±hh:mm)' })
+  @Matches(/T.*(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'startsAt must carry a time and an offset (Z or ±hh:mm)',
+  })
   startsAt?: string;
 
-  @ApiProperty({ description: "Department head's email, reminded until the step is done", example: 'head.anatomy@example.edu.kz' })
+  @ApiProperty({
+    description: "Department head's email, reminded until the step is done",
+    example: 'head.anatomy@example.edu.kz',
+  })
   @IsEmail({ require_tld: false }, { message: 'ownerEmail must be an email address' })
   ownerEmail!: string;
 }
 
 export class ApproveStepDto {
-  @ApiProperty({ description: 'Who approves (a person id or email; sign-in replaces this)', example: 'head.anatomy@example.edu.kz' })
+  @ApiProperty({
+    description: 'Who approves (a person id or email; sign-in replaces this)',
+    example: 'head.anatomy@example.edu.kz',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)

@@ -42,7 +42,9 @@ export class ExamsService {
   ) {}
 
   private iso(at: Date | number | null): string | null {
-    return at === null ? null : toIsoWithOffset(this.policy, typeof at === 'number' ? at : at.getTime());
+    return at === null
+      ? null
+      : toIsoWithOffset(this.policy, typeof at === 'number' ? at : at.getTime());
   }
 
   /** Stores the exam and starts `exam-<id>` in one unit: if the start fails, nothing is saved. */
@@ -59,23 +61,36 @@ export class ExamsService {
     const workflowId = examWorkflowId(id);
 
     return this.db.transaction(async (tx) => {
-      const existing = (await tx.query(
+      const existing = await tx.query<{ id: string }[]>(
         `SELECT id FROM exam WHERE id = $1 OR (department = $2 AND discipline = $3 AND exam_date = $4)`,
         [id, dto.department, dto.discipline, dto.examDate],
-      )) as { id: string }[];
+      );
       if (existing.length > 0) {
-        throw conflict(`exam ${existing[0].id} already exists for this id or for ${dto.discipline}, ${dto.department} on ${dto.examDate}`, {
-          examId: existing[0].id,
-        });
+        throw conflict(
+          `exam ${existing[0].id} already exists for this id or for ${dto.discipline}, ${dto.department} on ${dto.examDate}`,
+          {
+            examId: existing[0].id,
+          },
+        );
       }
       try {
         await tx.query(
           `INSERT INTO exam (id, discipline, department, exam_date, starts_at, owner_email, policy_version, workflow_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [id, dto.discipline, dto.department, dto.examDate, startsAt.toJSDate(), dto.ownerEmail, this.policy.version, workflowId],
+          [
+            id,
+            dto.discipline,
+            dto.department,
+            dto.examDate,
+            startsAt.toJSDate(),
+            dto.ownerEmail,
+            this.policy.version,
+            workflowId,
+          ],
         );
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw conflict(`exam ${id} already exists`, { examId: id });
+        if ((error as { code?: string }).code === '23505')
+          throw conflict(`exam ${id} already exists`, { examId: id });
         throw error;
       }
       const started = await this.temporal.startExam({
@@ -91,7 +106,12 @@ export class ExamsService {
         throw conflict(`workflow ${workflowId} already exists`, { examId: id, workflowId });
       }
       const steps = this.policy.steps.map((rule) => {
-        const plan = planStep(this.policy, rule, { examDate: dto.examDate, startsAt: startsAt.toMillis() }, now);
+        const plan = planStep(
+          this.policy,
+          rule,
+          { examDate: dto.examDate, startsAt: startsAt.toMillis() },
+          now,
+        );
         return {
           stepId: rule.id,
           clauses: rule.clauses,
@@ -115,10 +135,13 @@ export class ExamsService {
   }
 
   async get(id: string) {
-    const exams = (await this.db.query(`SELECT * FROM exam WHERE id = $1`, [id])) as ExamRow[];
+    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [id]);
     const exam = exams[0];
     if (exam === undefined) throw notFound(`exam ${id} does not exist`);
-    const steps = (await this.db.query(`SELECT * FROM exam_step WHERE exam_id = $1 ORDER BY due_at`, [id])) as StepRow[];
+    const steps = await this.db.query<StepRow[]>(
+      `SELECT * FROM exam_step WHERE exam_id = $1 ORDER BY due_at`,
+      [id],
+    );
     return {
       id: exam.id,
       discipline: exam.discipline,
@@ -147,9 +170,14 @@ export class ExamsService {
   }
 
   async approve(examId: string, stepId: string, dto: ApproveStepDto, idempotencyKey: string) {
-    const exams = (await this.db.query(`SELECT id FROM exam WHERE id = $1`, [examId])) as { id: string }[];
+    const exams = await this.db.query<
+      {
+        id: string;
+      }[]
+    >(`SELECT id FROM exam WHERE id = $1`, [examId]);
     if (exams.length === 0) throw notFound(`exam ${examId} does not exist`);
-    if (findStep(this.policy, stepId) === undefined) throw notFound(`step ${stepId} does not exist`);
+    if (findStep(this.policy, stepId) === undefined)
+      throw notFound(`step ${stepId} does not exist`);
 
     const outcome = await this.temporal.approve(
       examId,

@@ -5,7 +5,12 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  TypedSearchAttributes,
+} from '@temporalio/common';
 import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
@@ -21,16 +26,27 @@ import {
   type ExamWorkflowState,
 } from '../../workflows/exam.contract';
 
-export type StartResult = { kind: 'started'; workflowId: string; runId: string } | { kind: 'already-started'; workflowId: string };
+export type StartResult =
+  | { kind: 'started'; workflowId: string; runId: string }
+  | { kind: 'already-started'; workflowId: string };
 
 export type ApproveOutcome =
   | { kind: 'approved'; result: ApproveStepResult }
   | { kind: 'refused'; refusal: ApproveRefusal; message: string }
   | { kind: 'workflow-closed' };
 
-const examIdKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.examId.name, SearchAttributeType.KEYWORD);
-const departmentKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.department.name, SearchAttributeType.KEYWORD);
-const examDateKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.examDate.name, SearchAttributeType.DATETIME);
+const examIdKey = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.examId.name,
+  SearchAttributeType.KEYWORD,
+);
+const departmentKey = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.department.name,
+  SearchAttributeType.KEYWORD,
+);
+const examDateKey = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.examDate.name,
+  SearchAttributeType.DATETIME,
+);
 
 /** The API's one door to Temporal (CONVENTIONS.md: external systems behind one class). */
 export class TemporalGateway {
@@ -41,7 +57,10 @@ export class TemporalGateway {
   ) {}
 
   static async connect(config: Config): Promise<TemporalGateway> {
-    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '10s' });
+    const connection = await Connection.connect({
+      ...temporalConnectionOptions(config),
+      connectTimeout: '10s',
+    });
     const client = new Client({ connection, namespace: config.temporal.namespace });
     return new TemporalGateway(connection, client, config.temporal.taskQueue);
   }
@@ -65,13 +84,18 @@ export class TemporalGateway {
       });
       return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'already-started', workflowId };
+      if (error instanceof WorkflowExecutionAlreadyStartedError)
+        return { kind: 'already-started', workflowId };
       throw error;
     }
   }
 
   /** Delivers an approval as an Update; `updateId` (from the Idempotency-Key) makes repeats act once. */
-  async approve(examId: string, request: ApproveStepRequest, updateId: string): Promise<ApproveOutcome> {
+  async approve(
+    examId: string,
+    request: ApproveStepRequest,
+    updateId: string,
+  ): Promise<ApproveOutcome> {
     const handle = this.client.workflow.getHandle(examWorkflowId(examId));
     try {
       const result = await handle.executeUpdate(approveStepUpdate, { args: [request], updateId });
@@ -79,7 +103,8 @@ export class TemporalGateway {
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
         const match = /^(unknown-step|not-open|missing-actor): (.*)$/s.exec(error.cause.message);
-        if (match !== null) return { kind: 'refused', refusal: match[1] as ApproveRefusal, message: match[2] };
+        if (match !== null)
+          return { kind: 'refused', refusal: match[1] as ApproveRefusal, message: match[2] };
       }
       if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
       throw error;

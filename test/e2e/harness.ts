@@ -18,7 +18,11 @@ export interface Stack {
   worker: ChildProcess;
   startWorker(): Promise<ChildProcess>;
   killWorker(signal?: NodeJS.Signals): Promise<NodeJS.Signals | null>;
-  http(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<HttpAnswer>;
+  http(
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<HttpAnswer>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +34,8 @@ export interface HttpAnswer {
 
 function dist(script: string): string {
   const path = join(ROOT, 'dist', script);
-  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
   return path;
 }
 
@@ -56,7 +61,10 @@ export async function startStack(options: { policyFile?: string } = {}): Promise
   const children: ChildProcess[] = [];
   const launch = (name: string, script: string): ChildProcess => {
     const log = createWriteStream(join(infra.varDir, `${taskQueue}-${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [dist(script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [dist(script)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     children.push(child);
@@ -68,20 +76,28 @@ export async function startStack(options: { policyFile?: string } = {}): Promise
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await waitFor('the worker to poll', async () => {
-      if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${out}`);
-      return out.includes('worker: polling');
-    }, 60_000);
+    await waitFor(
+      'the worker to poll',
+      () => {
+        if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${out}`);
+        return Promise.resolve(out.includes('worker: polling'));
+      },
+      60_000,
+    );
     return child;
   };
 
   const api = launch('api', 'api/main.js');
   const worker = await startWorker();
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitFor('the API to report healthy', async () => {
-    if (api.exitCode !== null) throw new Error(`api exited ${api.exitCode}`);
-    return (await fetch(`${baseUrl}/health`)).ok;
-  }, 60_000);
+  await waitFor(
+    'the API to report healthy',
+    async () => {
+      if (api.exitCode !== null) throw new Error(`api exited ${api.exitCode}`);
+      return (await fetch(`${baseUrl}/health`)).ok;
+    },
+    60_000,
+  );
   const connection = await Connection.connect({ address: infra.temporalAddress });
   const client = new Client({ connection });
 
@@ -99,8 +115,12 @@ export async function startStack(options: { policyFile?: string } = {}): Promise
     async http(method, path, { body, headers = {} } = {}) {
       const response = await fetch(`${baseUrl}${path}`, {
         method,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();
       let parsed: Record<string, unknown> = {};
@@ -129,7 +149,10 @@ export async function startStack(options: { policyFile?: string } = {}): Promise
 }
 
 /** The exam date and start, in the policy's zone, of an exam starting at `at` (drill exams start seconds from now). */
-export function examStartingAt(at: number, zone = 'Asia/Almaty'): { examDate: string; startsAt: string } {
+export function examStartingAt(
+  at: number,
+  zone = 'Asia/Almaty',
+): { examDate: string; startsAt: string } {
   const local = DateTime.fromMillis(at, { zone });
   return { examDate: local.toISODate()!, startsAt: local.toISO({ suppressMilliseconds: false })! };
 }

@@ -1,4 +1,5 @@
 import { createDataSource } from '../../migrations/data-source';
+import type { examWorkflow } from '../../workflows/exam.workflow';
 import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
 import { examStartingAt, startStack, type Stack } from './harness';
 
@@ -22,13 +23,22 @@ afterAll(async () => {
 test('GET /health reports PostgreSQL and Temporal up', async () => {
   const answer = await stack.http('GET', '/health');
   expect(answer.status).toBe(200);
-  expect(answer.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, temporal: { status: 'up' } } });
+  expect(answer.body).toMatchObject({
+    status: 'ok',
+    info: { postgres: { status: 'up' }, temporal: { status: 'up' } },
+  });
 });
 
 test('POST /exams rejects bad input with a 400 naming each field, and saves nothing', async () => {
   const discipline = uniqueId('bad-input');
   const answer = await stack.http('POST', '/exams', {
-    body: { discipline, department: '', examDate: '2027-02-30', ownerEmail: 'not-an-email', extra: 1 },
+    body: {
+      discipline,
+      department: '',
+      examDate: '2027-02-30',
+      ownerEmail: 'not-an-email',
+      extra: 1,
+    },
   });
   expect(answer.status).toBe(400);
   expect(answer.headers.get('content-type')).toContain('application/problem+json');
@@ -44,12 +54,24 @@ test('POST /exams rejects bad input with a 400 naming each field, and saves noth
 
 test('GP 3 / row 1: the slice runs end to end — reminder by email, approval over HTTP acting once, workflow completed', async () => {
   const { examDate, startsAt } = examStartingAt(Date.now() + 40_000);
-  const exam = { id: uniqueId('e2e-slice'), discipline: 'Human anatomy', department: 'Department of Anatomy', examDate, startsAt, ownerEmail: 'head.anatomy@example.edu.kz' };
+  const exam = {
+    id: uniqueId('e2e-slice'),
+    discipline: 'Human anatomy',
+    department: 'Department of Anatomy',
+    examDate,
+    startsAt,
+    ownerEmail: 'head.anatomy@example.edu.kz',
+  };
 
   const created = await stack.http('POST', '/exams', { body: exam });
   expect(created.status).toBe(201);
   expect(created.body).toMatchObject({ id: exam.id, workflowId: `exam-${exam.id}` });
-  const [planned] = created.body.steps as { stepId: string; dueAt: string; reminders: string[]; clauses: string[] }[];
+  const [planned] = created.body.steps as {
+    stepId: string;
+    dueAt: string;
+    reminders: string[];
+    clauses: string[];
+  }[];
   expect(planned).toMatchObject({ stepId: 'departmentDiscussion', clauses: ['GP 3', 'row 1'] });
   expect(Date.parse(planned.dueAt)).toBe(Date.parse(startsAt) - 20_000);
   expect(planned.reminders.map(Date.parse)).toEqual([Date.parse(startsAt) - 30_000]);
@@ -60,10 +82,14 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   expect(again.body.examId).toBe(exam.id);
 
   // The reminder reaches the SMTP catcher.
-  const [reminder] = await waitFor('the reminder email', async () => {
-    const mail = await caughtMail(exam.id);
-    return mail.length > 0 ? mail : undefined;
-  }, 60_000);
+  const [reminder] = await waitFor(
+    'the reminder email',
+    async () => {
+      const mail = await caughtMail(exam.id);
+      return mail.length > 0 ? mail : undefined;
+    },
+    60_000,
+  );
   expect(reminder.mail.subject).toContain('Reminder (GP 3, row 1)');
   expect(reminder.header('x-emtihan-clause')).toBe('GP 3, row 1');
   expect(JSON.stringify(reminder.mail.to)).toContain(exam.ownerEmail);
@@ -71,22 +97,43 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   const path = `/exams/${exam.id}/steps/departmentDiscussion/approve`;
   const noKey = await stack.http('POST', path, { body: { actor: exam.ownerEmail } });
   expect(noKey.status).toBe(400);
-  expect(noKey.body.errors).toEqual([{ path: 'Idempotency-Key', message: 'header is required for this action' }]);
-  const noActor = await stack.http('POST', path, { body: {}, headers: { 'Idempotency-Key': uniqueId('k') } });
+  expect(noKey.body.errors).toEqual([
+    { path: 'Idempotency-Key', message: 'header is required for this action' },
+  ]);
+  const noActor = await stack.http('POST', path, {
+    body: {},
+    headers: { 'Idempotency-Key': uniqueId('k') },
+  });
   expect(noActor.status).toBe(400);
   expect((noActor.body.errors as { path: string }[]).map((e) => e.path)).toContain('actor');
 
   const key = uniqueId('approve');
-  const first = await stack.http('POST', path, { body: { actor: exam.ownerEmail, comment: 'minutes No. 7' }, headers: { 'Idempotency-Key': key } });
+  const first = await stack.http('POST', path, {
+    body: { actor: exam.ownerEmail, comment: 'minutes No. 7' },
+    headers: { 'Idempotency-Key': key },
+  });
   expect(first.status).toBe(200);
-  expect(first.body).toMatchObject({ status: 'approved', approvedBy: exam.ownerEmail, late: false });
-  const repeat = await stack.http('POST', path, { body: { actor: exam.ownerEmail, comment: 'minutes No. 7' }, headers: { 'Idempotency-Key': key } });
+  expect(first.body).toMatchObject({
+    status: 'approved',
+    approvedBy: exam.ownerEmail,
+    late: false,
+  });
+  const repeat = await stack.http('POST', path, {
+    body: { actor: exam.ownerEmail, comment: 'minutes No. 7' },
+    headers: { 'Idempotency-Key': key },
+  });
   expect(repeat.status).toBe(200);
   expect(repeat.headers.get('idempotent-replayed')).toBe('true');
   expect(repeat.body).toEqual(first.body);
-  const otherBody = await stack.http('POST', path, { body: { actor: 'someone.else@example.edu.kz' }, headers: { 'Idempotency-Key': key } });
+  const otherBody = await stack.http('POST', path, {
+    body: { actor: 'someone.else@example.edu.kz' },
+    headers: { 'Idempotency-Key': key },
+  });
   expect(otherBody.status).toBe(409);
-  const secondApproval = await stack.http('POST', path, { body: { actor: exam.ownerEmail }, headers: { 'Idempotency-Key': uniqueId('k') } });
+  const secondApproval = await stack.http('POST', path, {
+    body: { actor: exam.ownerEmail },
+    headers: { 'Idempotency-Key': uniqueId('k') },
+  });
   expect(secondApproval.status).toBe(409);
 
   // The read model in PostgreSQL shows the approval.
@@ -101,17 +148,24 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   });
 
   // Temporal: the workflow completed, the approval was accepted exactly once, the exam is searchable.
-  const handle = stack.client.workflow.getHandle(`exam-${exam.id}`);
+  const handle = stack.client.workflow.getHandle<typeof examWorkflow>(`exam-${exam.id}`);
   const result = await handle.result();
   expect(result.steps[0].status).toBe('approved');
   expect((await handle.describe()).status.name).toBe('COMPLETED');
   const { events } = await handle.fetchHistory();
-  expect((events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null)).toHaveLength(1);
-  const listed = await waitFor('the exam in Temporal visibility', async () => {
-    const found: string[] = [];
-    for await (const wf of stack.client.workflow.list({ query: `EmtihanExamId = '${exam.id}'` })) found.push(wf.workflowId);
-    return found.length > 0 ? found : undefined;
-  }, 30_000);
+  expect(
+    (events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null),
+  ).toHaveLength(1);
+  const listed = await waitFor(
+    'the exam in Temporal visibility',
+    async () => {
+      const found: string[] = [];
+      for await (const wf of stack.client.workflow.list({ query: `EmtihanExamId = '${exam.id}'` }))
+        found.push(wf.workflowId);
+      return found.length > 0 ? found : undefined;
+    },
+    30_000,
+  );
   expect(listed).toEqual([`exam-${exam.id}`]);
 });
 

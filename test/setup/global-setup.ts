@@ -29,7 +29,13 @@ export default async function globalSetup(): Promise<void> {
   const [pg, smtp, temporal] = await Promise.all([
     freePort().then((port) => startPostgres({ dataDir: join(dir, 'pg'), port })),
     freePort().then((port) => startSmtpCatcher({ dir: join(dir, 'mail'), port })),
-    freePort().then((port) => startTemporalDevServer({ dbFile: join(dir, 'temporal.db'), port, logFile: join(dir, 'temporal.log') })),
+    freePort().then((port) =>
+      startTemporalDevServer({
+        dbFile: join(dir, 'temporal.db'),
+        port,
+        logFile: join(dir, 'temporal.log'),
+      }),
+    ),
   ]);
   state.__emtihanInfra.push(temporal, smtp, pg);
   await runMigrations(pg.url);
@@ -39,5 +45,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_SMTP_URL = smtp.url;
   process.env.TEST_MAIL_DIR = smtp.dir;
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
-  log(`test servers up in ${Date.now() - started} ms: ${pg.url} ${smtp.url} temporal ${temporal.address}`);
+  log(
+    `test servers up in ${Date.now() - started} ms: ${pg.url} ${smtp.url} temporal ${temporal.address}`,
+  );
 }

@@ -7,7 +7,12 @@ import { SmtpMailer } from '../../activities/mailer';
 import { createDataSource } from '../../migrations/data-source';
 import { testServerPath } from '../../scripts/infra';
 import { DEFAULT_POLICY } from '../../sop/policy';
-import { approveStepUpdate, examStateQuery, examWorkflowId, type ExamWorkflowInput } from '../../workflows/exam.contract';
+import {
+  approveStepUpdate,
+  examStateQuery,
+  examWorkflowId,
+  type ExamWorkflowInput,
+} from '../../workflows/exam.contract';
 import { examWorkflow } from '../../workflows/exam.workflow';
 import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
 
@@ -21,7 +26,9 @@ import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
  */
 const EXAM_DATE = '2027-03-16';
 const DUE = Date.parse('2027-01-15T23:59:59.999+05:00');
-const REMINDERS = ['2027-01-08', '2027-01-13', '2027-01-14', '2027-01-15'].map((d) => Date.parse(`${d}T09:00:00+05:00`));
+const REMINDERS = ['2027-01-08', '2027-01-13', '2027-01-14', '2027-01-15'].map((d) =>
+  Date.parse(`${d}T09:00:00+05:00`),
+);
 const HOUR = 3_600_000;
 
 let env: TestWorkflowEnvironment;
@@ -36,7 +43,10 @@ beforeAll(async () => {
   db = createDataSource({ url: infra.databaseUrl, poolSize: 4 });
   await db.initialize();
   mailer = new SmtpMailer(infra.smtpUrl, 'Emtihan test <emtihan@localhost>');
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: undefined });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: undefined,
+  });
 });
 
 afterAll(async () => {
@@ -78,9 +88,22 @@ async function startExam(examId: string, examDate = EXAM_DATE) {
   await db.query(
     `INSERT INTO exam (id, discipline, department, exam_date, starts_at, owner_email, policy_version, workflow_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [examId, input.discipline, input.department, input.examDate, new Date(input.startsAt), input.ownerEmail, DEFAULT_POLICY.version, examWorkflowId(examId)],
+    [
+      examId,
+      input.discipline,
+      input.department,
+      input.examDate,
+      new Date(input.startsAt),
+      input.ownerEmail,
+      DEFAULT_POLICY.version,
+      examWorkflowId(examId),
+    ],
   );
-  return env.client.workflow.start(examWorkflow, { taskQueue: worker.options.taskQueue, workflowId: examWorkflowId(examId), args: [input] });
+  return env.client.workflow.start(examWorkflow, {
+    taskQueue: worker.options.taskQueue,
+    workflowId: examWorkflowId(examId),
+    args: [input],
+  });
 }
 
 async function skipTo(at: number): Promise<void> {
@@ -89,71 +112,105 @@ async function skipTo(at: number): Promise<void> {
 }
 
 async function auditActions(examId: string) {
-  return (await db.query(`SELECT action, actor, clauses, at FROM audit_log WHERE exam_id = $1 ORDER BY seq`, [examId])) as {
-    action: string;
-    actor: string;
-    clauses: string[];
-    at: Date;
-  }[];
+  return await db.query<
+    {
+      action: string;
+      actor: string;
+      clauses: string[];
+      at: Date;
+    }[]
+  >(`SELECT action, actor, clauses, at FROM audit_log WHERE exam_id = $1 ORDER BY seq`, [examId]);
 }
 
 test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue at the due instant, and a late approval completes it once', async () => {
   const examId = uniqueId('wf-overdue');
   const handle = await startExam(examId);
 
-  const opened = await waitFor('the step to open', async () => {
-    const state = await handle.query(examStateQuery);
-    return state.steps[0];
-  }, 30_000);
+  const opened = await waitFor(
+    'the step to open',
+    async () => {
+      const state = await handle.query(examStateQuery);
+      return state.steps[0];
+    },
+    30_000,
+  );
   expect(opened.dueAt).toBe(DUE);
   expect(opened.reminders).toEqual(REMINDERS);
 
   await skipTo(DUE + HOUR);
-  const overdue = await waitFor('the step to become overdue', async () => {
-    const step = (await handle.query(examStateQuery)).steps[0];
-    return step.status === 'overdue' ? step : undefined;
-  }, 30_000);
+  const overdue = await waitFor(
+    'the step to become overdue',
+    async () => {
+      const step = (await handle.query(examStateQuery)).steps[0];
+      return step.status === 'overdue' ? step : undefined;
+    },
+    30_000,
+  );
   expect(overdue.remindersSent).toEqual(REMINDERS);
   // The overdue transition happens at the due instant (timer precision: the test server fires timers exactly).
   expect(overdue.overdueAt! - DUE).toBeGreaterThanOrEqual(0);
   expect(overdue.overdueAt! - DUE).toBeLessThan(1_000);
 
   // Each reminder left through the outbox at its planned instant, once.
-  const outbox = (await db.query(
+  const outbox = await db.query<
+    { scheduled_for: Date; triggered_at: Date; status: string; recipient: string }[]
+  >(
     `SELECT scheduled_for, triggered_at, status, recipient FROM outbox WHERE exam_id = $1 ORDER BY scheduled_for`,
     [examId],
-  )) as { scheduled_for: Date; triggered_at: Date; status: string; recipient: string }[];
+  );
   expect(outbox.map((r) => r.scheduled_for.getTime())).toEqual(REMINDERS);
   for (const row of outbox) {
     expect(row.triggered_at.getTime() - row.scheduled_for.getTime()).toBeGreaterThanOrEqual(0);
     expect(row.triggered_at.getTime() - row.scheduled_for.getTime()).toBeLessThan(1_000);
     expect(row.status).toBe('sent');
   }
-  const mail = await waitFor('4 reminders in the SMTP catcher', async () => {
-    const caught = await caughtMail(examId);
-    return caught.length >= 4 ? caught : undefined;
-  }, 30_000);
+  const mail = await waitFor(
+    '4 reminders in the SMTP catcher',
+    async () => {
+      const caught = await caughtMail(examId);
+      return caught.length >= 4 ? caught : undefined;
+    },
+    30_000,
+  );
   expect(mail).toHaveLength(4);
   expect(mail[0].mail.subject).toContain('GP 3, row 1');
   expect(mail[0].header('x-emtihan-clause')).toBe('GP 3, row 1');
 
-  const stepRow = (await db.query(`SELECT status, reminders_sent, overdue_at FROM exam_step WHERE exam_id = $1`, [examId])) as {
-    status: string;
-    reminders_sent: number;
-  }[];
+  const stepRow = await db.query<
+    {
+      status: string;
+      reminders_sent: number;
+    }[]
+  >(`SELECT status, reminders_sent, overdue_at FROM exam_step WHERE exam_id = $1`, [examId]);
   expect(stepRow[0]).toMatchObject({ status: 'overdue', reminders_sent: 4 });
 
-  const request = { stepId: 'departmentDiscussion', actor: 'head.anatomy@example.edu.kz', comment: 'minutes No. 7' };
-  const first = await handle.executeUpdate(approveStepUpdate, { args: [request], updateId: 'approve-1' });
-  const repeat = await handle.executeUpdate(approveStepUpdate, { args: [request], updateId: 'approve-1' });
+  const request = {
+    stepId: 'departmentDiscussion',
+    actor: 'head.anatomy@example.edu.kz',
+    comment: 'minutes No. 7',
+  };
+  const first = await handle.executeUpdate(approveStepUpdate, {
+    args: [request],
+    updateId: 'approve-1',
+  });
+  const repeat = await handle.executeUpdate(approveStepUpdate, {
+    args: [request],
+    updateId: 'approve-1',
+  });
   expect(first).toMatchObject({ status: 'approved', late: true, approvedBy: request.actor });
   expect(repeat).toEqual(first);
 
   const final = await handle.result();
-  expect(final.steps[0]).toMatchObject({ status: 'approved', approvedBy: request.actor, comment: 'minutes No. 7' });
+  expect(final.steps[0]).toMatchObject({
+    status: 'approved',
+    approvedBy: request.actor,
+    comment: 'minutes No. 7',
+  });
 
   const { events } = await handle.fetchHistory();
-  const accepted = (events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null);
+  const accepted = (events ?? []).filter(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes != null,
+  );
   expect(accepted).toHaveLength(1);
 
   const actions = await auditActions(examId);
@@ -176,12 +233,22 @@ test('GP 3 / row 1: an approval before the due instant stops the remaining remin
   const examId = uniqueId('wf-ontime');
   const handle = await startExam(examId, '2028-03-16');
   const firstReminder = Date.parse('2028-01-07T09:00:00+05:00');
-  expect((await waitFor('the step to open', async () => (await handle.query(examStateQuery)).steps[0], 30_000)).dueAt).toBe(
-    Date.parse('2028-01-14T23:59:59.999+05:00'),
-  );
+  expect(
+    (
+      await waitFor(
+        'the step to open',
+        async () => (await handle.query(examStateQuery)).steps[0],
+        30_000,
+      )
+    ).dueAt,
+  ).toBe(Date.parse('2028-01-14T23:59:59.999+05:00'));
 
   await skipTo(firstReminder + HOUR);
-  await waitFor('the first reminder', async () => (await handle.query(examStateQuery)).steps[0].remindersSent.length === 1, 30_000);
+  await waitFor(
+    'the first reminder',
+    async () => (await handle.query(examStateQuery)).steps[0].remindersSent.length === 1,
+    30_000,
+  );
 
   const result = await handle.executeUpdate(approveStepUpdate, {
     args: [{ stepId: 'departmentDiscussion', actor: 'head.anatomy@example.edu.kz' }],
@@ -192,15 +259,26 @@ test('GP 3 / row 1: an approval before the due instant stops the remaining remin
   expect(final.steps[0].status).toBe('approved');
   expect(final.steps[0].remindersSent).toEqual([firstReminder]);
   expect(await caughtMail(examId)).toHaveLength(1);
-  expect((await auditActions(examId)).map((a) => a.action)).toEqual(['step.opened', 'step.reminder-sent', 'step.approved']);
+  expect((await auditActions(examId)).map((a) => a.action)).toEqual([
+    'step.opened',
+    'step.reminder-sent',
+    'step.approved',
+  ]);
 });
 
 test('GP 3 / row 1: the approval validator refuses an unknown step and a missing actor without touching history', async () => {
   const examId = uniqueId('wf-refused');
   const handle = await startExam(examId);
-  await waitFor('the step to open', async () => (await handle.query(examStateQuery)).steps.length === 1, 30_000);
+  await waitFor(
+    'the step to open',
+    async () => (await handle.query(examStateQuery)).steps.length === 1,
+    30_000,
+  );
 
-  const refusal = async (request: { stepId: string; actor: string }, updateId: string): Promise<string> => {
+  const refusal = async (
+    request: { stepId: string; actor: string },
+    updateId: string,
+  ): Promise<string> => {
     try {
       await handle.executeUpdate(approveStepUpdate, { args: [request], updateId });
     } catch (error) {
@@ -209,11 +287,17 @@ test('GP 3 / row 1: the approval validator refuses an unknown step and a missing
     }
     throw new Error('the update was accepted');
   };
-  expect(await refusal({ stepId: 'programmeCommittee', actor: 'x' }, 'bad-step')).toMatch(/^unknown-step: /);
-  expect(await refusal({ stepId: 'departmentDiscussion', actor: ' ' }, 'bad-actor')).toMatch(/^missing-actor: /);
+  expect(await refusal({ stepId: 'programmeCommittee', actor: 'x' }, 'bad-step')).toMatch(
+    /^unknown-step: /,
+  );
+  expect(await refusal({ stepId: 'departmentDiscussion', actor: ' ' }, 'bad-actor')).toMatch(
+    /^missing-actor: /,
+  );
 
   const { events } = await handle.fetchHistory();
-  expect((events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null)).toBe(false);
+  expect((events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null)).toBe(
+    false,
+  );
   expect((await handle.query(examStateQuery)).steps[0].status).toBe('open');
   await handle.terminate('test done');
 });

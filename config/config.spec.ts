@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig, requiredInProduction, VARIABLES } from './config';
+
+describe('configuration schema', () => {
+  test('embedded defaults need no variable at all', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      databaseUrl: 'postgres://postgres:postgres@127.0.0.1:54329/emtihan',
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'emtihan' },
+      smtpUrl: 'smtp://127.0.0.1:2525',
+    });
+    expect(config.temporal.tls).toBeUndefined();
+  });
+
+  test('a bad variable is refused with its name and the reason', () => {
+    expect(() =>
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: 'localhost' }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: 'localhost' });
+    } catch (error) {
+      const names = (error as ConfigError).problems.map((p) => p.name);
+      expect(names).toEqual(['PORT', 'DATABASE_URL', 'TEMPORAL_ADDRESS']);
+      expect((error as Error).message).toContain(
+        'DATABASE_URL: must be a URL with scheme postgres or postgresql (got "mysql://x")',
+      );
+    }
+  });
+
+  test('production has no embedded defaults: the connection variables are required', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+      throw new Error('accepted');
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual(
+        requiredInProduction().map((name) => ({ name, reason: 'is required in production' })),
+      );
+    }
+    expect(requiredInProduction()).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL']),
+    );
+  });
+
+  test('Temporal Cloud: an API key turns TLS on; a certificate needs its key', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'secret' }).temporal.tls).toEqual({});
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/x.pem' })).toThrow(
+      /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together/,
+    );
+  });
+
+  test('every variable has a description', () => {
+    for (const [name, spec] of Object.entries(VARIABLES))
+      expect([name, spec.description.length > 5]).toEqual([name, true]);
+  });
+});
