@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     const temporal = await startTemporalDevServer({
       dbFile: join(varDir, 'temporal', 'temporal.db'),
       port: Number(temporalPort),
+      httpPort: Number(temporalPort) + 10,
       uiPort: Number(env.TEMPORAL_UI_PORT ?? EMBEDDED_DEFAULTS.TEMPORAL_UI_PORT),
       namespace: env.TEMPORAL_NAMESPACE ?? 'default',
       logFile: join(varDir, 'temporal', 'server.log'),

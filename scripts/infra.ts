@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SMTPServer } from 'smtp-server';
@@ -31,6 +31,9 @@ export function log(message: string): void {
   process.stderr.write(`[infra] ${message}\n`);
 }
 
+/** Thrown by a probe to end waitFor at once (e.g. the process it waits for has exited). */
+export class GiveUp extends Error {}
+
 /** Polls `probe` until it resolves truthy, at most `timeoutMs`; never a fixed sleep. */
 export async function waitFor<T>(
   what: string,
@@ -45,6 +48,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value) return value;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
@@ -55,16 +59,29 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Distinct free loopback ports. All are held open until every one is chosen, so two services
+ * started at once never get the same port.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolveServer, reject) => {
+          const server = createServer();
+          server.on('error', reject);
+          server.listen(0, '127.0.0.1', () => resolveServer(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((r) => server.close(r))));
+  return ports;
+}
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  return (await freePorts(1))[0];
 }
 
 /** Paths of the provisioned tools, from scripts/tool-paths.sh (one source of truth). */
@@ -248,6 +265,15 @@ export async function startSmtpCatcher(options: {
 
 // ---------------------------------------------------------------- Temporal dev server
 
+/** The lines that say why a Go server stopped (before its goroutine dump). */
+function firstLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => /level=(ERROR|FATAL)|^panic|^Error/.test(line))
+    .slice(0, 5)
+    .join('\n');
+}
+
 export interface TemporalService extends Service {
   address: string;
   uiUrl?: string;
@@ -258,6 +284,8 @@ export async function startTemporalDevServer(options: {
   dbFile: string;
   port: number;
   uiPort?: number;
+  /** Temporal's HTTP API; chosen here so that it never races another service for a random port. */
+  httpPort: number;
   namespace?: string;
   logFile?: string;
 }): Promise<TemporalService> {
@@ -279,6 +307,8 @@ export async function startTemporalDevServer(options: {
     '127.0.0.1',
     '--port',
     String(options.port),
+    '--http-port',
+    String(options.httpPort),
     '--db-filename',
     options.dbFile,
     '--namespace',
@@ -319,7 +349,7 @@ export async function startTemporalDevServer(options: {
       `Temporal dev server on ${address}`,
       async () => {
         if (exited !== null)
-          throw new Error(`temporal exited with ${exited}: ${output.join('').slice(-2000)}`);
+          throw new GiveUp(`temporal exited with ${exited}: ${firstLines(output.join(''))}`);
         const connection = await Connection.connect({ address, connectTimeout: '1s' });
         try {
           await connection.workflowService.getSystemInfo({});

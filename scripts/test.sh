@@ -12,11 +12,12 @@ step "type check (tsc --noEmit)";       npx tsc --noEmit -p tsconfig.json
 step "build";                           npm run --silent build
 step "tests: unit, workflow (time-skipping server), end-to-end (real Temporal, PostgreSQL, SMTP)"
 mkdir -p var
+rm -f var/jest-results.json
 status=0
 npx jest --ci --json --outputFile=var/jest-results.json "$@" || status=$?
-node -e '
+[ -f var/jest-results.json ] && node -e '
   const r = require("./var/jest-results.json");
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
-' || true
+'
 echo "total: $((SECONDS - start)) s" >&2
 exit $status

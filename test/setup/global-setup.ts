@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  freePort,
+  freePorts,
+  GiveUp,
   log,
   ROOT,
   runMigrations,
@@ -26,16 +27,11 @@ export default async function globalSetup(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
+  const [pgPort, smtpPort, ...temporalPorts] = await freePorts(4);
   const [pg, smtp, temporal] = await Promise.all([
-    freePort().then((port) => startPostgres({ dataDir: join(dir, 'pg'), port })),
-    freePort().then((port) => startSmtpCatcher({ dir: join(dir, 'mail'), port })),
-    freePort().then((port) =>
-      startTemporalDevServer({
-        dbFile: join(dir, 'temporal.db'),
-        port,
-        logFile: join(dir, 'temporal.log'),
-      }),
-    ),
+    startPostgres({ dataDir: join(dir, 'pg'), port: pgPort }),
+    startSmtpCatcher({ dir: join(dir, 'mail'), port: smtpPort }),
+    startTemporal(dir, temporalPorts),
   ]);
   state.__emtihanInfra.push(temporal, smtp, pg);
   await runMigrations(pg.url);
@@ -48,4 +44,17 @@ export default async function globalSetup(): Promise<void> {
   log(
     `test servers up in ${Date.now() - started} ms: ${pg.url} ${smtp.url} temporal ${temporal.address}`,
   );
+}
+
+/** The dev server picks some internal ports itself: on a bind race, try once more on new ports. */
+async function startTemporal(dir: string, [port, httpPort]: number[]) {
+  const options = { dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log') };
+  try {
+    return await startTemporalDevServer({ ...options, port, httpPort });
+  } catch (error) {
+    if (!(error instanceof GiveUp) || !/address already in use/.test(error.message)) throw error;
+    log(`Temporal dev server lost a port race (${error.message.split('\n')[0]}); retrying`);
+    const [retryPort, retryHttp] = await freePorts(2);
+    return startTemporalDevServer({ ...options, port: retryPort, httpPort: retryHttp });
+  }
 }
