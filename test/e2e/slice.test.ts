@@ -1,3 +1,4 @@
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createDataSource } from '../../migrations/data-source';
 import type { examWorkflow } from '../../workflows/exam.workflow';
 import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
@@ -27,6 +28,20 @@ test('GET /health reports PostgreSQL and Temporal up', async () => {
     status: 'ok',
     info: { postgres: { status: 'up' }, temporal: { status: 'up' } },
   });
+});
+
+test('OpenAPI is served at /docs, generated from the code', async () => {
+  const doc = await stack.http('GET', '/docs-json');
+  expect(doc.status).toBe(200);
+  expect(Object.keys(doc.body.paths as object)).toEqual(
+    expect.arrayContaining([
+      '/exams',
+      '/exams/{id}',
+      '/exams/{id}/steps/{step}/approve',
+      '/health',
+    ]),
+  );
+  expect((await fetch(`${stack.baseUrl}/docs`)).status).toBe(200);
 });
 
 test('POST /exams rejects bad input with a 400 naming each field, and saves nothing', async () => {
@@ -152,7 +167,11 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   const result = await handle.result();
   expect(result.steps[0].status).toBe('approved');
   expect((await handle.describe()).status.name).toBe('COMPLETED');
-  const { events } = await handle.fetchHistory();
+  const history = await handle.fetchHistory();
+  const { events } = history;
+  // The history exports as JSON and reads back (needs the single protobufjs copy the SDK pins).
+  const exported = historyToJSON(history);
+  expect(historyFromJSON(JSON.parse(exported)).events).toHaveLength(events?.length ?? -1);
   expect(
     (events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null),
   ).toHaveLength(1);

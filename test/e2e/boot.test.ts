@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../../scripts/infra';
+
+/** A bad or missing variable stops each process at boot with its name and the reason. */
+describe('configuration is validated at boot', () => {
+  test.each(['api/main.js', 'worker/main.js', 'scripts/migrate.js'])(
+    '%s stops on a bad variable, naming it',
+    (script) => {
+      const run = spawnSync(process.execPath, [join(ROOT, 'dist', script)], {
+        env: { PATH: process.env.PATH, DATABASE_URL: 'mysql://db:3306/emtihan', PORT: '99999' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(run.status).toBe(78);
+      expect(run.stderr).toContain('PORT: Too big');
+      expect(run.stderr).toContain(
+        'DATABASE_URL: must be a URL with scheme postgres or postgresql (got "mysql://db:3306/emtihan")',
+      );
+    },
+  );
+
+  test('production refuses to start without its connection variables', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'api/main.js')], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'production' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(78);
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL'])
+      expect(run.stderr).toContain(`${name}: is required in production`);
+  });
+});
