@@ -9,6 +9,7 @@ import {
   startPostgres,
   startSmtpCatcher,
   startTemporalDevServer,
+  stopProcess,
   waitFor,
   type Service,
 } from './infra';
@@ -31,16 +32,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(code);
     stopping = true;
     log('stopping…');
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((r) => {
-            if (child.exitCode !== null || child.signalCode !== null) return r();
-            child.once('exit', () => r());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(children.map((child) => stopProcess(child)));
     for (const service of services.reverse())
       await service.stop().catch((e: unknown) => log(String(e)));
     log('stopped');

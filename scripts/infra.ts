@@ -129,6 +129,18 @@ export function testServerPath(): string | undefined {
   return existsSync(cached) ? cached : undefined;
 }
 
+/** Sends SIGTERM (unless it already ended) and resolves when the process has exited. */
+export function stopProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
+  return new Promise<void>((resolveExit) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+    child.once('exit', () => resolveExit());
+    child.kill(signal);
+  });
+}
+
 export interface Service {
   stop(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { examWorkflowId, type ApproveStepResult } from '../../workflows/exam.con
 import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
 import type { TemporalGateway } from '../temporal/temporal.gateway';
 import type { ApproveStepDto, CreateExamDto } from './exams.dto';
+import { insertExam } from './exams.repository';
 
 interface ExamRow {
   id: string;
@@ -74,20 +75,16 @@ export class ExamsService {
         );
       }
       try {
-        await tx.query(
-          `INSERT INTO exam (id, discipline, department, exam_date, starts_at, owner_email, policy_version, workflow_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            id,
-            dto.discipline,
-            dto.department,
-            dto.examDate,
-            startsAt.toJSDate(),
-            dto.ownerEmail,
-            this.policy.version,
-            workflowId,
-          ],
-        );
+        await insertExam(tx, {
+          id,
+          discipline: dto.discipline,
+          department: dto.department,
+          examDate: dto.examDate,
+          startsAt: startsAt.toJSDate(),
+          ownerEmail: dto.ownerEmail,
+          policyVersion: this.policy.version,
+          workflowId,
+        });
       } catch (error) {
         if ((error as { code?: string }).code === '23505')
           throw conflict(`exam ${id} already exists`, { examId: id });

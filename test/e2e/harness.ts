@@ -3,7 +3,9 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DateTime } from 'luxon';
-import { freePort, ROOT } from '../../scripts/infra';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../migrations/data-source';
+import { freePort, ROOT, stopProcess } from '../../scripts/infra';
 import { testInfra, uniqueId, waitFor } from '../support';
 
 /**
@@ -24,6 +26,23 @@ export interface Stack {
     options?: { body?: unknown; headers?: Record<string, string> },
   ): Promise<HttpAnswer>;
   stop(): Promise<void>;
+}
+
+/** For a test file: its own stack (API + worker on a fresh task queue) and a database connection. */
+export function useStack(): { stack: Stack; db: DataSource } {
+  const context = {
+    stack: undefined as unknown as Stack,
+    db: createDataSource({ url: testInfra().databaseUrl, poolSize: 2 }),
+  };
+  beforeAll(async () => {
+    await context.db.initialize();
+    context.stack = await startStack();
+  });
+  afterAll(async () => {
+    await context.stack?.stop();
+    await context.db.destroy();
+  });
+  return context;
 }
 
 export interface HttpAnswer {
@@ -133,16 +152,7 @@ export async function startStack(options: { policyFile?: string } = {}): Promise
     },
     async stop() {
       await connection.close();
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once('exit', () => resolve());
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(children.map((child) => stopProcess(child)));
     },
   };
   return stack;

@@ -1,28 +1,17 @@
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { createDataSource } from '../../migrations/data-source';
 import type { examWorkflow } from '../../workflows/exam.workflow';
-import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
-import { examStartingAt, startStack, type Stack } from './harness';
+import { caughtMail, uniqueId, waitFor } from '../support';
+import { examStartingAt, useStack } from './harness';
 
 /**
  * The thin slice through every real part: HTTP → NestJS → PostgreSQL + Temporal dev server →
  * worker process → activities → PostgreSQL read model and SMTP catcher. The drill policy counts
  * the step's offsets in seconds (D − 20 s, reminder 10 s before), so it runs in real time.
  */
-let stack: Stack;
-const db = createDataSource({ url: testInfra().databaseUrl, poolSize: 2 });
-
-beforeAll(async () => {
-  await db.initialize();
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-  await db.destroy();
-});
+const ctx = useStack();
 
 test('GET /health reports PostgreSQL and Temporal up', async () => {
-  const answer = await stack.http('GET', '/health');
+  const answer = await ctx.stack.http('GET', '/health');
   expect(answer.status).toBe(200);
   expect(answer.body).toMatchObject({
     status: 'ok',
@@ -31,7 +20,7 @@ test('GET /health reports PostgreSQL and Temporal up', async () => {
 });
 
 test('OpenAPI is served at /docs, generated from the code', async () => {
-  const doc = await stack.http('GET', '/docs-json');
+  const doc = await ctx.stack.http('GET', '/docs-json');
   expect(doc.status).toBe(200);
   expect(Object.keys(doc.body.paths as object)).toEqual(
     expect.arrayContaining([
@@ -41,12 +30,12 @@ test('OpenAPI is served at /docs, generated from the code', async () => {
       '/health',
     ]),
   );
-  expect((await fetch(`${stack.baseUrl}/docs`)).status).toBe(200);
+  expect((await fetch(`${ctx.stack.baseUrl}/docs`)).status).toBe(200);
 });
 
 test('POST /exams rejects bad input with a 400 naming each field, and saves nothing', async () => {
   const discipline = uniqueId('bad-input');
-  const answer = await stack.http('POST', '/exams', {
+  const answer = await ctx.stack.http('POST', '/exams', {
     body: {
       discipline,
       department: '',
@@ -60,9 +49,11 @@ test('POST /exams rejects bad input with a 400 naming each field, and saves noth
   const paths = (answer.body.errors as { path: string }[]).map((e) => e.path);
   expect(paths).toEqual(expect.arrayContaining(['department', 'examDate', 'ownerEmail', 'extra']));
   expect(JSON.stringify(answer.body)).not.toMatch(/at .*\.js:\d+/); // never a stack trace
-  expect(await db.query(`SELECT 1 FROM exam WHERE discipline = $1`, [discipline])).toHaveLength(0);
+  expect(await ctx.db.query(`SELECT 1 FROM exam WHERE discipline = $1`, [discipline])).toHaveLength(
+    0,
+  );
 
-  const malformed = await stack.http('POST', '/exams', { body: '{"discipline": ' });
+  const malformed = await ctx.stack.http('POST', '/exams', { body: '{"discipline": ' });
   expect(malformed.status).toBe(400);
   expect(malformed.body).toMatchObject({ status: 400, title: 'Bad request' });
 });
@@ -78,7 +69,7 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
     ownerEmail: 'head.anatomy@example.edu.kz',
   };
 
-  const created = await stack.http('POST', '/exams', { body: exam });
+  const created = await ctx.stack.http('POST', '/exams', { body: exam });
   expect(created.status).toBe(201);
   expect(created.body).toMatchObject({ id: exam.id, workflowId: `exam-${exam.id}` });
   const [planned] = created.body.steps as {
@@ -92,7 +83,7 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   expect(planned.reminders.map(Date.parse)).toEqual([Date.parse(startsAt) - 30_000]);
 
   // Starting the same exam twice is a conflict, not a second workflow.
-  const again = await stack.http('POST', '/exams', { body: exam });
+  const again = await ctx.stack.http('POST', '/exams', { body: exam });
   expect(again.status).toBe(409);
   expect(again.body.examId).toBe(exam.id);
 
@@ -110,12 +101,12 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   expect(JSON.stringify(reminder.mail.to)).toContain(exam.ownerEmail);
 
   const path = `/exams/${exam.id}/steps/departmentDiscussion/approve`;
-  const noKey = await stack.http('POST', path, { body: { actor: exam.ownerEmail } });
+  const noKey = await ctx.stack.http('POST', path, { body: { actor: exam.ownerEmail } });
   expect(noKey.status).toBe(400);
   expect(noKey.body.errors).toEqual([
     { path: 'Idempotency-Key', message: 'header is required for this action' },
   ]);
-  const noActor = await stack.http('POST', path, {
+  const noActor = await ctx.stack.http('POST', path, {
     body: {},
     headers: { 'Idempotency-Key': uniqueId('k') },
   });
@@ -123,7 +114,7 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   expect((noActor.body.errors as { path: string }[]).map((e) => e.path)).toContain('actor');
 
   const key = uniqueId('approve');
-  const first = await stack.http('POST', path, {
+  const first = await ctx.stack.http('POST', path, {
     body: { actor: exam.ownerEmail, comment: 'minutes No. 7' },
     headers: { 'Idempotency-Key': key },
   });
@@ -133,26 +124,26 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
     approvedBy: exam.ownerEmail,
     late: false,
   });
-  const repeat = await stack.http('POST', path, {
+  const repeat = await ctx.stack.http('POST', path, {
     body: { actor: exam.ownerEmail, comment: 'minutes No. 7' },
     headers: { 'Idempotency-Key': key },
   });
   expect(repeat.status).toBe(200);
   expect(repeat.headers.get('idempotent-replayed')).toBe('true');
   expect(repeat.body).toEqual(first.body);
-  const otherBody = await stack.http('POST', path, {
+  const otherBody = await ctx.stack.http('POST', path, {
     body: { actor: 'someone.else@example.edu.kz' },
     headers: { 'Idempotency-Key': key },
   });
   expect(otherBody.status).toBe(409);
-  const secondApproval = await stack.http('POST', path, {
+  const secondApproval = await ctx.stack.http('POST', path, {
     body: { actor: exam.ownerEmail },
     headers: { 'Idempotency-Key': uniqueId('k') },
   });
   expect(secondApproval.status).toBe(409);
 
   // The read model in PostgreSQL shows the approval.
-  const read = await stack.http('GET', `/exams/${exam.id}`);
+  const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
   expect(read.status).toBe(200);
   expect((read.body.steps as unknown[])[0]).toMatchObject({
     stepId: 'departmentDiscussion',
@@ -163,7 +154,7 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   });
 
   // Temporal: the workflow completed, the approval was accepted exactly once, the exam is searchable.
-  const handle = stack.client.workflow.getHandle<typeof examWorkflow>(`exam-${exam.id}`);
+  const handle = ctx.stack.client.workflow.getHandle<typeof examWorkflow>(`exam-${exam.id}`);
   const result = await handle.result();
   expect(result.steps[0].status).toBe('approved');
   expect((await handle.describe()).status.name).toBe('COMPLETED');
@@ -179,7 +170,9 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
     'the exam in Temporal visibility',
     async () => {
       const found: string[] = [];
-      for await (const wf of stack.client.workflow.list({ query: `EmtihanExamId = '${exam.id}'` }))
+      for await (const wf of ctx.stack.client.workflow.list({
+        query: `EmtihanExamId = '${exam.id}'`,
+      }))
         found.push(wf.workflowId);
       return found.length > 0 ? found : undefined;
     },
@@ -189,7 +182,7 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
 });
 
 test('GET /exams/:id of an unknown exam is a 404 problem', async () => {
-  const answer = await stack.http('GET', `/exams/${uniqueId('missing')}`);
+  const answer = await ctx.stack.http('GET', `/exams/${uniqueId('missing')}`);
   expect(answer.status).toBe(404);
   expect(answer.body).toMatchObject({ status: 404, title: 'Not found' });
 });

@@ -1,23 +1,12 @@
-import { createDataSource } from '../../migrations/data-source';
-import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
-import { examStartingAt, startStack, type Stack } from './harness';
+import { caughtMail, uniqueId, waitFor } from '../support';
+import { examStartingAt, useStack } from './harness';
 
 /**
  * Durability: the worker process is killed with SIGKILL in the middle of the slice, a new one is
  * started, and the slice still completes — the reminder sent once, the step overdue at its due
  * instant, the approval applied, every audit record written once.
  */
-let stack: Stack;
-const db = createDataSource({ url: testInfra().databaseUrl, poolSize: 2 });
-
-beforeAll(async () => {
-  await db.initialize();
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-  await db.destroy();
-});
+const ctx = useStack();
 
 test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses nothing', async () => {
   const { examDate, startsAt } = examStartingAt(Date.now() + 45_000);
@@ -29,25 +18,25 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
     startsAt,
     ownerEmail: 'head.histology@example.edu.kz',
   };
-  expect((await stack.http('POST', '/exams', { body: exam })).status).toBe(201);
+  expect((await ctx.stack.http('POST', '/exams', { body: exam })).status).toBe(201);
 
   await waitFor(
     'the step to open in the read model',
     async () => {
-      const read = await stack.http('GET', `/exams/${exam.id}`);
+      const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
       return (read.body.steps as unknown[] | undefined)?.length === 1;
     },
     30_000,
   );
-  expect(await stack.killWorker('SIGKILL')).toBe('SIGKILL');
+  expect(await ctx.stack.killWorker('SIGKILL')).toBe('SIGKILL');
   // Nothing can act while no worker runs; the reminder is due in about 15 s.
-  await stack.startWorker();
+  await ctx.stack.startWorker();
 
   await waitFor('the reminder email', async () => (await caughtMail(exam.id)).length > 0, 60_000);
   const overdue = await waitFor(
     'the step to become overdue',
     async () => {
-      const read = await stack.http('GET', `/exams/${exam.id}`);
+      const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
       const step = (read.body.steps as { status: string; overdueAt: string }[])[0];
       return step.status === 'overdue' ? step : undefined;
     },
@@ -55,7 +44,7 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   );
   expect(Date.parse(overdue.overdueAt)).toBeGreaterThanOrEqual(Date.parse(startsAt) - 20_000);
 
-  const approved = await stack.http(
+  const approved = await ctx.stack.http(
     'POST',
     `/exams/${exam.id}/steps/departmentDiscussion/approve`,
     {
@@ -65,16 +54,16 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   );
   expect(approved.status).toBe(200);
   expect(approved.body).toMatchObject({ status: 'approved', late: true });
-  await stack.client.workflow.getHandle(`exam-${exam.id}`).result();
+  await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();
 
   expect(await caughtMail(exam.id)).toHaveLength(1);
-  const outbox = await db.query<
+  const outbox = await ctx.db.query<
     {
       status: string;
     }[]
   >(`SELECT status FROM outbox WHERE exam_id = $1`, [exam.id]);
   expect(outbox).toEqual([{ status: 'sent' }]);
-  const audit = await db.query<{ action: string }[]>(
+  const audit = await ctx.db.query<{ action: string }[]>(
     `SELECT action FROM audit_log WHERE exam_id = $1 ORDER BY seq`,
     [exam.id],
   );

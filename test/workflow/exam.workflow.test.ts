@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
+import { insertExam } from '../../api/exams/exams.repository';
 import { SmtpMailer } from '../../activities/mailer';
 import { createDataSource } from '../../migrations/data-source';
 import { testServerPath } from '../../scripts/infra';
@@ -85,20 +86,13 @@ async function startExam(examId: string, examDate = EXAM_DATE) {
     ownerEmail: 'head.anatomy@example.edu.kz',
     policy: DEFAULT_POLICY,
   };
-  await db.query(
-    `INSERT INTO exam (id, discipline, department, exam_date, starts_at, owner_email, policy_version, workflow_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      examId,
-      input.discipline,
-      input.department,
-      input.examDate,
-      new Date(input.startsAt),
-      input.ownerEmail,
-      DEFAULT_POLICY.version,
-      examWorkflowId(examId),
-    ],
-  );
+  await insertExam(db, {
+    ...input,
+    id: examId,
+    startsAt: new Date(input.startsAt),
+    policyVersion: DEFAULT_POLICY.version,
+    workflowId: examWorkflowId(examId),
+  });
   return env.client.workflow.start(examWorkflow, {
     taskQueue: worker.options.taskQueue,
     workflowId: examWorkflowId(examId),
