@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { StepState } from '../workflows/exam.contract';
 import type { Mailer } from './mailer';
 
 /** What every step activity knows about the step it acts on. */
@@ -50,31 +51,56 @@ async function audit(
   );
 }
 
+/**
+ * Writes the workflow's snapshot of a step into the read model. Snapshots carry the workflow's
+ * transition counter, so an older one arriving late (a retried or slower activity) never
+ * overwrites a newer one.
+ */
+async function upsertStep(tx: EntityManager, examId: string, step: StepState): Promise<void> {
+  const at = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
+  await tx.query(
+    `INSERT INTO exam_step (exam_id, step_id, clauses, status, due_at, reminders, reminders_sent,
+                            opened_at, overdue_at, approved_at, approved_by, comment, version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     ON CONFLICT (exam_id, step_id) DO UPDATE SET
+       clauses = EXCLUDED.clauses, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
+       reminders = EXCLUDED.reminders, reminders_sent = EXCLUDED.reminders_sent,
+       opened_at = EXCLUDED.opened_at, overdue_at = EXCLUDED.overdue_at,
+       approved_at = EXCLUDED.approved_at, approved_by = EXCLUDED.approved_by,
+       comment = EXCLUDED.comment, version = EXCLUDED.version, updated_at = now()
+     WHERE exam_step.version < EXCLUDED.version`,
+    [
+      examId,
+      step.stepId,
+      step.clauses,
+      step.status,
+      new Date(step.dueAt),
+      step.reminders.map((r) => new Date(r)),
+      step.remindersSent.length,
+      new Date(step.openedAt),
+      at(step.overdueAt),
+      at(step.approvedAt),
+      step.approvedBy ?? null,
+      step.comment ?? null,
+      step.version,
+    ],
+  );
+}
+
+/** Every step activity gets the step's reference and the workflow's snapshot after the transition. */
+type StepInput = StepRef & { step: StepState; at: number };
+
 export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps) {
   return {
-    /** Writes the step into the read model as open (idempotent upsert) and audits it. */
-    async recordStepOpened(
-      input: StepRef & { dueAt: number; reminders: number[]; at: number },
-    ): Promise<void> {
+    /** Writes the opened step into the read model and audits it. */
+    async recordStepOpened(input: StepInput): Promise<void> {
       await db.transaction(async (tx) => {
-        await tx.query(
-          `INSERT INTO exam_step (exam_id, step_id, clauses, status, due_at, reminders, opened_at)
-           VALUES ($1, $2, $3, 'open', $4, $5, $6)
-           ON CONFLICT (exam_id, step_id) DO NOTHING`,
-          [
-            input.examId,
-            input.stepId,
-            input.clauses,
-            new Date(input.dueAt),
-            input.reminders.map((r) => new Date(r)),
-            new Date(input.at),
-          ],
-        );
+        await upsertStep(tx, input.examId, input.step);
         await audit(tx, input, {
           action: 'step.opened',
           actor: SYSTEM_ACTOR,
           at: input.at,
-          after: { status: 'open', dueAt: new Date(input.dueAt).toISOString() },
+          after: { status: 'open', dueAt: new Date(input.step.dueAt).toISOString() },
         });
       });
     },
@@ -84,16 +110,14 @@ export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps
      * instead of sending again; the Message-ID derives from the key.
      */
     async sendStepReminder(
-      input: StepRef & {
+      input: StepInput & {
         to: string;
         discipline: string;
         department: string;
         examDate: string;
-        dueAt: number;
         reminderAt: number;
         timeZone: string;
         title: { kk: string; ru: string; en: string };
-        at: number;
       },
     ): Promise<{ messageId: string; alreadySent: boolean }> {
       const key = `reminder/${input.examId}/${input.stepId}/${new Date(input.reminderAt).toISOString()}`;
@@ -101,7 +125,7 @@ export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps
         timeZone: input.timeZone,
         dateStyle: 'long',
         timeStyle: 'short',
-      }).format(new Date(input.dueAt));
+      }).format(new Date(input.step.dueAt));
       const clause = input.clauses.join(', ');
       const subject = `Reminder (${clause}): ${input.title.en} — ${input.discipline}, due ${due}`;
       const text = [
@@ -158,11 +182,7 @@ export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps
           `UPDATE outbox SET status = 'sent', sent_at = now(), message_id = $2 WHERE key = $1`,
           [key, messageId],
         );
-        await tx.query(
-          `UPDATE exam_step SET reminders_sent = reminders_sent + 1, updated_at = now()
-           WHERE exam_id = $1 AND step_id = $2`,
-          [input.examId, input.stepId],
-        );
+        await upsertStep(tx, input.examId, input.step);
         await audit(tx, input, {
           action: 'step.reminder-sent',
           actor: SYSTEM_ACTOR,
@@ -173,38 +193,28 @@ export function createExamStepActivities({ db, mailer, publicUrl }: ActivityDeps
       return { messageId, alreadySent: false };
     },
 
-    async markStepOverdue(input: StepRef & { dueAt: number; at: number }): Promise<void> {
+    async markStepOverdue(input: StepInput): Promise<void> {
       await db.transaction(async (tx) => {
-        await tx.query(
-          `UPDATE exam_step SET status = 'overdue', overdue_at = $3, updated_at = now()
-           WHERE exam_id = $1 AND step_id = $2 AND status = 'open'`,
-          [input.examId, input.stepId, new Date(input.at)],
-        );
+        await upsertStep(tx, input.examId, input.step);
         await audit(tx, input, {
           action: 'step.overdue',
           actor: SYSTEM_ACTOR,
           at: input.at,
           before: { status: 'open' },
-          after: { status: 'overdue', dueAt: new Date(input.dueAt).toISOString() },
+          after: { status: 'overdue', dueAt: new Date(input.step.dueAt).toISOString() },
         });
       });
     },
 
-    async recordStepApproved(
-      input: StepRef & { actor: string; comment?: string; at: number; before: string },
-    ): Promise<void> {
+    async recordStepApproved(input: StepInput & { actor: string; before: string }): Promise<void> {
       await db.transaction(async (tx) => {
-        await tx.query(
-          `UPDATE exam_step SET status = 'approved', approved_at = $3, approved_by = $4, comment = $5, updated_at = now()
-           WHERE exam_id = $1 AND step_id = $2`,
-          [input.examId, input.stepId, new Date(input.at), input.actor, input.comment ?? null],
-        );
+        await upsertStep(tx, input.examId, input.step);
         await audit(tx, input, {
           action: 'step.approved',
           actor: input.actor,
           at: input.at,
           before: { status: input.before },
-          after: { status: 'approved', comment: input.comment ?? null },
+          after: { status: 'approved', comment: input.step.comment ?? null },
         });
       });
     },

@@ -35,6 +35,9 @@ export class Foundation1764100000000 implements MigrationInterface {
         approved_at    timestamptz,
         approved_by    text,
         comment        text,
+        -- The workflow's transition counter: activities may run out of order (an approval can
+        -- race the opening), so a write only lands when it is newer than the row.
+        version        integer NOT NULL,
         updated_at     timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (exam_id, step_id)
       )`);

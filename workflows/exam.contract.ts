@@ -37,6 +37,9 @@ export interface StepState {
   stepId: string;
   clauses: string[];
   status: StepStatus;
+  /** Transition counter: the read model keeps the newest snapshot whatever order writes land in. */
+  version: number;
+  openedAt: number;
   dueAt: number;
   reminders: number[];
   remindersSent: number[];

@@ -52,6 +52,8 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     stepId: rule.id,
     clauses: rule.clauses,
     status: 'open',
+    version: 1,
+    openedAt: Date.now(),
     dueAt: plan.dueAt,
     reminders: plan.reminders,
     remindersSent: [],
@@ -65,6 +67,11 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     runId,
   };
   const decided = (): boolean => step.status === 'approved';
+  /** Applies a transition and returns the snapshot the read model stores (newest version wins). */
+  const transition = (change: Partial<StepState>): StepState => {
+    Object.assign(step, change, { version: step.version + 1 });
+    return { ...step, remindersSent: [...step.remindersSent] };
+  };
 
   setHandler(examStateQuery, () => state);
   setHandler(
@@ -72,14 +79,16 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     async (request): Promise<ApproveStepResult> => {
       const approvedAt = Date.now();
       const before = step.status;
-      step.status = 'approved';
-      step.approvedAt = approvedAt;
-      step.approvedBy = request.actor;
-      step.comment = request.comment;
+      const snapshot = transition({
+        status: 'approved',
+        approvedAt,
+        approvedBy: request.actor,
+        comment: request.comment,
+      });
       await acts.recordStepApproved({
         ...ref,
+        step: snapshot,
         actor: request.actor,
-        comment: request.comment,
         at: approvedAt,
         before,
       });
@@ -95,34 +104,32 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     { validator: (request: ApproveStepRequest) => checkApprove(state, request) },
   );
 
-  await acts.recordStepOpened({
-    ...ref,
-    dueAt: step.dueAt,
-    reminders: step.reminders,
-    at: Date.now(),
-  });
+  await acts.recordStepOpened({ ...ref, step: { ...step }, at: step.openedAt });
 
   for (const reminderAt of plan.reminders) {
     if (await waitUntil(reminderAt, decided)) break;
+    const snapshot = transition({ remindersSent: [...step.remindersSent, reminderAt] });
     await acts.sendStepReminder({
       ...ref,
+      step: snapshot,
       to: input.ownerEmail,
       discipline: input.discipline,
       department: input.department,
       examDate: input.examDate,
-      dueAt: step.dueAt,
       reminderAt,
       timeZone: input.policy.timeZone,
       title: rule.title,
       at: Date.now(),
     });
-    step.remindersSent.push(reminderAt);
   }
 
   if (!(await waitUntil(step.dueAt, decided))) {
-    step.status = 'overdue';
-    step.overdueAt = Date.now();
-    await acts.markStepOverdue({ ...ref, dueAt: step.dueAt, at: step.overdueAt });
+    const overdueAt = Date.now();
+    await acts.markStepOverdue({
+      ...ref,
+      step: transition({ status: 'overdue', overdueAt }),
+      at: overdueAt,
+    });
   }
 
   await condition(decided);

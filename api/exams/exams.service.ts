@@ -5,7 +5,7 @@ import { localDate, planStep, toIsoWithOffset } from '../../sop/deadlines';
 import { findStep, type Policy } from '../../sop/policy';
 import { examWorkflowId, type ApproveStepResult } from '../../workflows/exam.contract';
 import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
-import type { TemporalGateway } from '../temporal/temporal.gateway';
+import type { StartResult, TemporalGateway } from '../temporal/temporal.gateway';
 import type { ApproveStepDto, CreateExamDto } from './exams.dto';
 import { insertExam } from './exams.repository';
 
@@ -61,36 +61,34 @@ export class ExamsService {
     const id = dto.id ?? randomUUID();
     const workflowId = examWorkflowId(id);
 
-    return this.db.transaction(async (tx) => {
-      const existing = await tx.query<{ id: string }[]>(
+    // The row is committed before the workflow starts, so the workflow's first activities find it;
+    // if the start fails, the row is removed again: nothing is half-saved.
+    try {
+      await insertExam(this.db, {
+        id,
+        discipline: dto.discipline,
+        department: dto.department,
+        examDate: dto.examDate,
+        startsAt: startsAt.toJSDate(),
+        ownerEmail: dto.ownerEmail,
+        policyVersion: this.policy.version,
+        workflowId,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      const existing = await this.db.query<{ id: string }[]>(
         `SELECT id FROM exam WHERE id = $1 OR (department = $2 AND discipline = $3 AND exam_date = $4)`,
         [id, dto.department, dto.discipline, dto.examDate],
       );
-      if (existing.length > 0) {
-        throw conflict(
-          `exam ${existing[0].id} already exists for this id or for ${dto.discipline}, ${dto.department} on ${dto.examDate}`,
-          {
-            examId: existing[0].id,
-          },
-        );
-      }
-      try {
-        await insertExam(tx, {
-          id,
-          discipline: dto.discipline,
-          department: dto.department,
-          examDate: dto.examDate,
-          startsAt: startsAt.toJSDate(),
-          ownerEmail: dto.ownerEmail,
-          policyVersion: this.policy.version,
-          workflowId,
-        });
-      } catch (error) {
-        if ((error as { code?: string }).code === '23505')
-          throw conflict(`exam ${id} already exists`, { examId: id });
-        throw error;
-      }
-      const started = await this.temporal.startExam({
+      const examId = existing[0]?.id ?? id;
+      throw conflict(
+        `exam ${examId} already exists for this id or for ${dto.discipline}, ${dto.department} on ${dto.examDate}`,
+        { examId },
+      );
+    }
+    let started: StartResult;
+    try {
+      started = await this.temporal.startExam({
         examId: id,
         discipline: dto.discipline,
         department: dto.department,
@@ -99,36 +97,41 @@ export class ExamsService {
         ownerEmail: dto.ownerEmail,
         policy: this.policy,
       });
-      if (started.kind === 'already-started') {
-        throw conflict(`workflow ${workflowId} already exists`, { examId: id, workflowId });
-      }
-      const steps = this.policy.steps.map((rule) => {
-        const plan = planStep(
-          this.policy,
-          rule,
-          { examDate: dto.examDate, startsAt: startsAt.toMillis() },
-          now,
-        );
-        return {
-          stepId: rule.id,
-          clauses: rule.clauses,
-          dueAt: this.iso(plan.dueAt),
-          dueDate: localDate(this.policy, plan.dueAt),
-          reminders: plan.reminders.map((r) => this.iso(r)),
-        };
-      });
+    } catch (error) {
+      await this.db.query(`DELETE FROM exam WHERE id = $1`, [id]);
+      throw error;
+    }
+    if (started.kind === 'already-started') {
+      // A workflow of that id exists without an exam row (e.g. the row was deleted): never a second one.
+      await this.db.query(`DELETE FROM exam WHERE id = $1`, [id]);
+      throw conflict(`workflow ${workflowId} already exists`, { examId: id, workflowId });
+    }
+    const steps = this.policy.steps.map((rule) => {
+      const plan = planStep(
+        this.policy,
+        rule,
+        { examDate: dto.examDate, startsAt: startsAt.toMillis() },
+        now,
+      );
       return {
-        id,
-        discipline: dto.discipline,
-        department: dto.department,
-        examDate: dto.examDate,
-        startsAt: this.iso(startsAt.toMillis()),
-        workflowId,
-        runId: started.runId,
-        policyVersion: this.policy.version,
-        steps,
+        stepId: rule.id,
+        clauses: rule.clauses,
+        dueAt: this.iso(plan.dueAt),
+        dueDate: localDate(this.policy, plan.dueAt),
+        reminders: plan.reminders.map((r) => this.iso(r)),
       };
     });
+    return {
+      id,
+      discipline: dto.discipline,
+      department: dto.department,
+      examDate: dto.examDate,
+      startsAt: this.iso(startsAt.toMillis()),
+      workflowId,
+      runId: started.runId,
+      policyVersion: this.policy.version,
+      steps,
+    };
   }
 
   async get(id: string) {

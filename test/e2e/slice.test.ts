@@ -181,6 +181,36 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   expect(listed).toEqual([`exam-${exam.id}`]);
 });
 
+test('GP 3 / row 1: an approval racing the opening of the step leaves the read model approved', async () => {
+  const { examDate, startsAt } = examStartingAt(Date.now() + 120_000);
+  const exam = {
+    id: uniqueId('e2e-race'),
+    discipline: 'Physiology',
+    department: 'Department of Physiology',
+    examDate,
+    startsAt,
+    ownerEmail: 'head.physiology@example.edu.kz',
+  };
+  expect((await ctx.stack.http('POST', '/exams', { body: exam })).status).toBe(201);
+  // No wait: the approval may reach the workflow before the step's opening is written.
+  const approved = await ctx.stack.http(
+    'POST',
+    `/exams/${exam.id}/steps/departmentDiscussion/approve`,
+    {
+      body: { actor: exam.ownerEmail },
+      headers: { 'Idempotency-Key': uniqueId('k') },
+    },
+  );
+  expect(approved.status).toBe(200);
+  await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();
+  // Every activity of the workflow has finished: the newest snapshot is the one that stays.
+  const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
+  expect((read.body.steps as unknown[])[0]).toMatchObject({
+    status: 'approved',
+    approvedBy: exam.ownerEmail,
+  });
+});
+
 test('GET /exams/:id of an unknown exam is a 404 problem', async () => {
   const answer = await ctx.stack.http('GET', `/exams/${uniqueId('missing')}`);
   expect(answer.status).toBe(404);

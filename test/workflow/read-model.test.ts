@@ -1,0 +1,129 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { DataSource } from 'typeorm';
+import { createActivities } from '../../activities';
+import { SmtpMailer } from '../../activities/mailer';
+import { insertExam } from '../../api/exams/exams.repository';
+import { createDataSource } from '../../migrations/data-source';
+import type { StepState } from '../../workflows/exam.contract';
+import { testInfra, uniqueId } from '../support';
+
+/**
+ * The activities write the workflow's step snapshots into the read model in whatever order they
+ * happen to run (an approval can race the step's opening; a retried activity lands late). The
+ * real activities against the real PostgreSQL: the newest snapshot always wins, and an activity
+ * retried with the same identity writes its audit record once.
+ */
+let db: DataSource;
+let mailer: SmtpMailer;
+let activities: ReturnType<typeof createActivities>;
+
+beforeAll(async () => {
+  db = createDataSource({ url: testInfra().databaseUrl, poolSize: 2 });
+  await db.initialize();
+  mailer = new SmtpMailer(testInfra().smtpUrl, 'Emtihan test <emtihan@localhost>');
+  activities = createActivities({ db, mailer, publicUrl: 'http://emtihan.test' });
+});
+afterAll(async () => {
+  mailer.close();
+  await db.destroy();
+});
+
+async function exam() {
+  const examId = uniqueId('rm');
+  await insertExam(db, {
+    id: examId,
+    discipline: 'Pharmacology',
+    department: `Department of Pharmacology ${examId}`,
+    examDate: '2027-03-16',
+    startsAt: new Date('2027-03-16T09:00:00+05:00'),
+    ownerEmail: 'head@example.edu.kz',
+    policyVersion: 'test',
+    workflowId: `exam-${examId}`,
+  });
+  const ref = {
+    examId,
+    stepId: 'departmentDiscussion',
+    clauses: ['GP 3', 'row 1'],
+    workflowId: `exam-${examId}`,
+    runId: 'run-1',
+  };
+  const opened: StepState = {
+    stepId: 'departmentDiscussion',
+    clauses: ['GP 3', 'row 1'],
+    status: 'open',
+    version: 1,
+    openedAt: Date.parse('2026-11-25T10:00:00Z'),
+    dueAt: Date.parse('2027-01-15T23:59:59.999+05:00'),
+    reminders: [],
+    remindersSent: [],
+  };
+  const approved: StepState = {
+    ...opened,
+    status: 'approved',
+    version: 2,
+    approvedAt: Date.parse('2026-11-25T10:00:01Z'),
+    approvedBy: 'head@example.edu.kz',
+  };
+  return { examId, ref, opened, approved };
+}
+
+const run = <T>(activityId: string, fn: () => Promise<T>) =>
+  new MockActivityEnvironment({ activityId, attempt: 1 }).run(fn);
+
+async function stepRow(examId: string) {
+  const rows = await db.query<{ status: string; version: number; approved_by: string | null }[]>(
+    `SELECT status, version, approved_by FROM exam_step WHERE exam_id = $1`,
+    [examId],
+  );
+  return rows[0];
+}
+
+test('GP 3 / row 1: an approval written before the opening is not overwritten by the late opening', async () => {
+  const { examId, ref, opened, approved } = await exam();
+  await run('2', () =>
+    activities.recordStepApproved({
+      ...ref,
+      step: approved,
+      at: approved.approvedAt!,
+      actor: 'head@example.edu.kz',
+      before: 'open',
+    }),
+  );
+  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
+  expect(await stepRow(examId)).toEqual({
+    status: 'approved',
+    version: 2,
+    approved_by: 'head@example.edu.kz',
+  });
+});
+
+test('GP 3 / row 1: in order, each newer snapshot replaces the older one', async () => {
+  const { examId, ref, opened, approved } = await exam();
+  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
+  expect(await stepRow(examId)).toEqual({ status: 'open', version: 1, approved_by: null });
+  await run('2', () =>
+    activities.recordStepApproved({
+      ...ref,
+      step: approved,
+      at: approved.approvedAt!,
+      actor: 'head@example.edu.kz',
+      before: 'open',
+    }),
+  );
+  expect(await stepRow(examId)).toEqual({
+    status: 'approved',
+    version: 2,
+    approved_by: 'head@example.edu.kz',
+  });
+});
+
+test('GP 3 / row 1: a retried activity (same activity id) writes one audit record', async () => {
+  const { examId, ref, opened } = await exam();
+  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
+  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
+  const audit = await db.query<{ action: string; clauses: string[] }[]>(
+    `SELECT action, clauses FROM audit_log WHERE exam_id = $1`,
+    [examId],
+  );
+  expect(audit).toEqual([{ action: 'step.opened', clauses: ['GP 3', 'row 1'] }]);
+});
