@@ -59,7 +59,8 @@ test('POST /exams rejects bad input with a 400 naming each field, and saves noth
 });
 
 test('GP 3 / row 1: the slice runs end to end — reminder by email, approval over HTTP acting once, workflow completed', async () => {
-  const { examDate, startsAt } = examStartingAt(Date.now() + 40_000);
+  // Due 20 s before the start (at +40 s), reminded 30 s before the due (at +10 s).
+  const { examDate, startsAt } = examStartingAt(Date.now() + 60_000);
   const exam = {
     id: uniqueId('e2e-slice'),
     discipline: 'Human anatomy',
@@ -80,7 +81,7 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   }[];
   expect(planned).toMatchObject({ stepId: 'departmentDiscussion', clauses: ['GP 3', 'row 1'] });
   expect(Date.parse(planned.dueAt)).toBe(Date.parse(startsAt) - 20_000);
-  expect(planned.reminders.map(Date.parse)).toEqual([Date.parse(startsAt) - 30_000]);
+  expect(planned.reminders.map(Date.parse)).toEqual([Date.parse(startsAt) - 50_000]);
 
   // Starting the same exam twice is a conflict, not a second workflow.
   const again = await ctx.stack.http('POST', '/exams', { body: exam });
@@ -191,7 +192,20 @@ test('GP 3 / row 1: an approval racing the opening of the step leaves the read m
     startsAt,
     ownerEmail: 'head.physiology@example.edu.kz',
   };
-  expect((await ctx.stack.http('POST', '/exams', { body: exam })).status).toBe(201);
+  const key = uniqueId('register');
+  const registered = await ctx.stack.http('POST', '/exams', {
+    body: exam,
+    headers: { 'Idempotency-Key': key },
+  });
+  expect(registered.status).toBe(201);
+  // The same key again returns the first answer (not a 409), and starts nothing new.
+  const replayed = await ctx.stack.http('POST', '/exams', {
+    body: exam,
+    headers: { 'Idempotency-Key': key },
+  });
+  expect(replayed.status).toBe(201);
+  expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+  expect(replayed.body).toEqual(registered.body);
   // No wait: the approval may reach the workflow before the step's opening is written.
   const approved = await ctx.stack.http(
     'POST',

@@ -9,7 +9,8 @@ import { examStartingAt, useStack } from './harness';
 const ctx = useStack();
 
 test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses nothing', async () => {
-  const { examDate, startsAt } = examStartingAt(Date.now() + 45_000);
+  // Reminder at about +15 s, due at +45 s.
+  const { examDate, startsAt } = examStartingAt(Date.now() + 65_000);
   const exam = {
     id: uniqueId('e2e-crash'),
     discipline: 'Histology',
