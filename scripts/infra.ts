@@ -289,7 +289,42 @@ function firstLines(text: string): string {
 export interface TemporalService extends Service {
   address: string;
   uiUrl?: string;
-  process: ChildProcess;
+  process?: ChildProcess;
+}
+
+/** Fallback where Go is missing but the internet is reachable: the SDK downloads the CLI. */
+async function startSdkDevServer(options: {
+  dbFile: string;
+  port: number;
+  uiPort?: number;
+  namespace?: string;
+  httpPort: number;
+}): Promise<TemporalService> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const { defineSearchAttributeKey, SearchAttributeType } = await import('@temporalio/common');
+  const types = {
+    Keyword: SearchAttributeType.KEYWORD,
+    Datetime: SearchAttributeType.DATETIME,
+  } as const;
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: options.port,
+      ui: options.uiPort !== undefined,
+      uiPort: options.uiPort,
+      dbFilename: options.dbFile,
+      namespace: options.namespace ?? 'default',
+      extraArgs: ['--http-port', String(options.httpPort), '--sqlite-pragma', 'journal_mode=WAL'],
+      searchAttributes: Object.values(SEARCH_ATTRIBUTES).map((sa) =>
+        defineSearchAttributeKey(sa.name, types[sa.type]),
+      ),
+    },
+  });
+  return {
+    address: `127.0.0.1:${options.port}`,
+    uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    stop: () => env.teardown(),
+  };
 }
 
 export async function startTemporalDevServer(options: {
@@ -307,9 +342,10 @@ export async function startTemporalDevServer(options: {
     cli = temporalCliPath();
   }
   if (cli === undefined) {
-    throw new Error(
-      'no Temporal CLI: set TEMPORAL_CLI, put `temporal` on PATH, or install Go so scripts/provision.sh can build it',
+    log(
+      'no Temporal CLI and no Go: letting the Temporal SDK download the dev server (needs the internet)',
     );
+    return startSdkDevServer(options);
   }
   mkdirSync(resolve(options.dbFile, '..'), { recursive: true });
   const args = [
