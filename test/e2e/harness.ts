@@ -25,6 +25,8 @@ export interface Stack {
     path: string,
     options?: { body?: unknown; headers?: Record<string, string> },
   ): Promise<HttpAnswer>;
+  /** POST …/steps/departmentDiscussion/approve as `actor`, with a fresh Idempotency-Key unless given. */
+  approve(examId: string, actor: string, key?: string): Promise<HttpAnswer>;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,12 @@ export async function startStack(options: { policyFile?: string } = {}): Promise
         parsed = { text };
       }
       return { status: response.status, headers: response.headers, body: parsed };
+    },
+    approve(examId, actor, key = uniqueId('k')) {
+      return stack.http('POST', `/exams/${examId}/steps/departmentDiscussion/approve`, {
+        body: { actor },
+        headers: { 'Idempotency-Key': key },
+      });
     },
     async stop() {
       await connection.close();

@@ -207,14 +207,7 @@ test('GP 3 / row 1: an approval racing the opening of the step leaves the read m
   expect(replayed.headers.get('idempotent-replayed')).toBe('true');
   expect(replayed.body).toEqual(registered.body);
   // No wait: the approval may reach the workflow before the step's opening is written.
-  const approved = await ctx.stack.http(
-    'POST',
-    `/exams/${exam.id}/steps/departmentDiscussion/approve`,
-    {
-      body: { actor: exam.ownerEmail },
-      headers: { 'Idempotency-Key': uniqueId('k') },
-    },
-  );
+  const approved = await ctx.stack.approve(exam.id, exam.ownerEmail);
   expect(approved.status).toBe(200);
   await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();
   // Every activity of the workflow has finished: the newest snapshot is the one that stays.

@@ -45,14 +45,7 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   );
   expect(Date.parse(overdue.overdueAt)).toBeGreaterThanOrEqual(Date.parse(startsAt) - 20_000);
 
-  const approved = await ctx.stack.http(
-    'POST',
-    `/exams/${exam.id}/steps/departmentDiscussion/approve`,
-    {
-      body: { actor: exam.ownerEmail },
-      headers: { 'Idempotency-Key': uniqueId('k') },
-    },
-  );
+  const approved = await ctx.stack.approve(exam.id, exam.ownerEmail);
   expect(approved.status).toBe(200);
   expect(approved.body).toMatchObject({ status: 'approved', late: true });
   await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();

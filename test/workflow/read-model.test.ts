@@ -28,6 +28,9 @@ afterAll(async () => {
   await db.destroy();
 });
 
+const run = <T>(activityId: string, fn: () => Promise<T>) =>
+  new MockActivityEnvironment({ activityId, attempt: 1 }).run(fn);
+
 async function exam() {
   const examId = uniqueId('rm');
   await insertExam(db, {
@@ -64,11 +67,24 @@ async function exam() {
     approvedAt: Date.parse('2026-11-25T10:00:01Z'),
     approvedBy: 'head@example.edu.kz',
   };
-  return { examId, ref, opened, approved };
+  return {
+    examId,
+    /** recordStepOpened (activity id 1) with the version-1 snapshot. */
+    open: () =>
+      run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt })),
+    /** recordStepApproved (activity id 2) with the version-2 snapshot. */
+    approve: () =>
+      run('2', () =>
+        activities.recordStepApproved({
+          ...ref,
+          step: approved,
+          at: approved.approvedAt!,
+          actor: 'head@example.edu.kz',
+          before: 'open',
+        }),
+      ),
+  };
 }
-
-const run = <T>(activityId: string, fn: () => Promise<T>) =>
-  new MockActivityEnvironment({ activityId, attempt: 1 }).run(fn);
 
 async function stepRow(examId: string) {
   const rows = await db.query<{ status: string; version: number; approved_by: string | null }[]>(
@@ -79,18 +95,10 @@ async function stepRow(examId: string) {
 }
 
 test('GP 3 / row 1: an approval written before the opening is not overwritten by the late opening', async () => {
-  const { examId, ref, opened, approved } = await exam();
-  await run('2', () =>
-    activities.recordStepApproved({
-      ...ref,
-      step: approved,
-      at: approved.approvedAt!,
-      actor: 'head@example.edu.kz',
-      before: 'open',
-    }),
-  );
-  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
-  expect(await stepRow(examId)).toEqual({
+  const step = await exam();
+  await step.approve();
+  await step.open();
+  expect(await stepRow(step.examId)).toEqual({
     status: 'approved',
     version: 2,
     approved_by: 'head@example.edu.kz',
@@ -98,19 +106,11 @@ test('GP 3 / row 1: an approval written before the opening is not overwritten by
 });
 
 test('GP 3 / row 1: in order, each newer snapshot replaces the older one', async () => {
-  const { examId, ref, opened, approved } = await exam();
-  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
-  expect(await stepRow(examId)).toEqual({ status: 'open', version: 1, approved_by: null });
-  await run('2', () =>
-    activities.recordStepApproved({
-      ...ref,
-      step: approved,
-      at: approved.approvedAt!,
-      actor: 'head@example.edu.kz',
-      before: 'open',
-    }),
-  );
-  expect(await stepRow(examId)).toEqual({
+  const step = await exam();
+  await step.open();
+  expect(await stepRow(step.examId)).toEqual({ status: 'open', version: 1, approved_by: null });
+  await step.approve();
+  expect(await stepRow(step.examId)).toEqual({
     status: 'approved',
     version: 2,
     approved_by: 'head@example.edu.kz',
@@ -118,12 +118,12 @@ test('GP 3 / row 1: in order, each newer snapshot replaces the older one', async
 });
 
 test('GP 3 / row 1: a retried activity (same activity id) writes one audit record', async () => {
-  const { examId, ref, opened } = await exam();
-  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
-  await run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt }));
+  const step = await exam();
+  await step.open();
+  await step.open();
   const audit = await db.query<{ action: string; clauses: string[] }[]>(
     `SELECT action, clauses FROM audit_log WHERE exam_id = $1`,
-    [examId],
+    [step.examId],
   );
   expect(audit).toEqual([{ action: 'step.opened', clauses: ['GP 3', 'row 1'] }]);
 });
