@@ -45,9 +45,13 @@ provision_test_server() {
   log "fetching temporal-test-server $TEST_SERVER_VERSION from Maven Central…"
   local start=$SECONDS tmp="$TEST_SERVER_DIR.tmp.$$"
   mkdir -p "$tmp/lib"
-  mvn -q -B -f "$here/test-server/pom.xml" \
+  # Maven's output is kept for the error case only (it prints colour codes even when quiet).
+  if ! mvn -q -B -Dstyle.color=never -f "$here/test-server/pom.xml" \
     -Dtemporal.test-server.version="$TEST_SERVER_VERSION" \
-    dependency:copy-dependencies -DoutputDirectory="$tmp/lib" -DincludeScope=runtime >&2
+    dependency:copy-dependencies -DoutputDirectory="$tmp/lib" -DincludeScope=runtime >"$tmp/mvn.log" 2>&1; then
+    cat "$tmp/mvn.log" >&2; log "Maven could not fetch the test server (output above)"; exit 1
+  fi
+  rm -f "$tmp/mvn.log"
   cat >"$tmp/temporal-test-server" <<WRAP
 #!/usr/bin/env bash
 # Temporal time-skipping test server $TEST_SERVER_VERSION; the SDK passes the port as the only argument.
