@@ -107,5 +107,51 @@ export default tseslint.config(
     ignores: ['**/*.spec.ts'],
     rules: { 'no-restricted-imports': ['error', deterministicImports] },
   },
+  {
+    // sop/ is the SOP as pure data and arithmetic: luxon, date-holidays, zod and its own files only
+    // (and sop/holidays.ts, the one user of date-holidays, is never imported by a workflow).
+    files: ['sop/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...deterministicImports,
+          patterns: [
+            ...deterministicImports.patterns,
+            {
+              regex: '^(?!(luxon|date-holidays|zod)$)(?!\\./)',
+              message: 'sop/ imports only luxon, date-holidays, zod and its own files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...deterministicImports,
+          paths: [
+            ...deterministicImports.paths,
+            {
+              name: 'date-holidays',
+              message: 'Resolve the calendar before the workflow and pass it in as data.',
+            },
+          ],
+          patterns: [
+            ...deterministicImports.patterns,
+            {
+              group: ['**/sop/holidays'],
+              message: 'Resolve the calendar before the workflow and pass it in as data.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );
