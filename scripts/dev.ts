@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EMBEDDED_DEFAULTS, loadConfig, ConfigError } from '../config/config';
+import { migrate } from '../migrations/data-source';
 import {
   log,
   ROOT,
-  runMigrations,
   startPostgres,
   startSmtpCatcher,
   startTemporalDevServer,
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     else throw error;
     return shutdown(78);
   }
-  const applied = await runMigrations(config.databaseUrl);
+  const applied = await migrate(config.databaseUrl);
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is up to date');
 
   const start = (name: string, script: string): ChildProcess => {

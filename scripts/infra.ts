@@ -1,10 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SMTPServer } from 'smtp-server';
-import { migrate } from '../migrations/data-source';
 import { SEARCH_ATTRIBUTES } from '../workflows/exam.contract';
 
 /**
@@ -224,10 +223,6 @@ interface EmbeddedPostgresLike {
   };
 }
 
-export async function runMigrations(url: string): Promise<string[]> {
-  return migrate(url);
-}
-
 // ---------------------------------------------------------------- SMTP catcher
 
 export interface SmtpCatcher extends Service {
@@ -434,9 +429,4 @@ export async function startTemporalDevServer(options: {
         child.kill('SIGTERM');
       }),
   };
-}
-
-export function writeJson(path: string, value: unknown): void {
-  mkdirSync(resolve(path, '..'), { recursive: true });
-  writeFileSync(path, JSON.stringify(value, null, 2));
 }

@@ -15,7 +15,6 @@ import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
   approveStepUpdate,
-  examStateQuery,
   examWorkflowId,
   EXAM_WORKFLOW_TYPE,
   SEARCH_ATTRIBUTES,
@@ -23,7 +22,6 @@ import {
   type ApproveStepRequest,
   type ApproveStepResult,
   type ExamWorkflowInput,
-  type ExamWorkflowState,
 } from '../../workflows/exam.contract';
 
 export type StartResult =
@@ -109,10 +107,6 @@ export class TemporalGateway {
       if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
       throw error;
     }
-  }
-
-  async state(examId: string): Promise<ExamWorkflowState> {
-    return this.client.workflow.getHandle(examWorkflowId(examId)).query(examStateQuery);
   }
 
   async ping(): Promise<void> {

@@ -1,11 +1,11 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { migrate } from '../../migrations/data-source';
 import {
   freePorts,
   GiveUp,
   log,
   ROOT,
-  runMigrations,
   startPostgres,
   startSmtpCatcher,
   startTemporalDevServer,
@@ -34,7 +34,7 @@ export default async function globalSetup(): Promise<void> {
     startTemporal(dir, temporalPorts),
   ]);
   state.__emtihanInfra.push(temporal, smtp, pg);
-  await runMigrations(pg.url);
+  await migrate(pg.url);
 
   process.env.TEST_VAR_DIR = dir;
   process.env.TEST_DATABASE_URL = pg.url;
