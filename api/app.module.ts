@@ -7,6 +7,9 @@ import { IdempotencyService } from './common/idempotency.service';
 import { DevMailController } from './dev/dev-mail.controller';
 import { ExamsController } from './exams/exams.controller';
 import { ExamsService } from './exams/exams.service';
+import { SopService } from './plans/sop.service';
+import { PlansController } from './plans/plans.controller';
+import { PlansService } from './plans/plans.service';
 import { HealthController } from './health/health.controller';
 import { TemporalGateway } from './temporal/temporal.gateway';
 import { CONFIG, DATA_SOURCE, POLICY } from './tokens';
@@ -27,6 +30,7 @@ export class AppModule {
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [
         ExamsController,
+        PlansController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -41,10 +45,20 @@ export class AppModule {
           inject: [DATA_SOURCE],
         },
         {
+          provide: SopService,
+          useFactory: (policy: Policy) => new SopService(policy),
+          inject: [POLICY],
+        },
+        {
           provide: ExamsService,
-          useFactory: (db: DataSource, temporal: TemporalGateway, policy: Policy) =>
-            new ExamsService(db, temporal, policy),
-          inject: [DATA_SOURCE, TemporalGateway, POLICY],
+          useFactory: (db: DataSource, temporal: TemporalGateway, sop: SopService) =>
+            new ExamsService(db, temporal, sop),
+          inject: [DATA_SOURCE, TemporalGateway, SopService],
+        },
+        {
+          provide: PlansService,
+          useFactory: (db: DataSource, sop: SopService) => new PlansService(db, sop),
+          inject: [DATA_SOURCE, SopService],
         },
       ],
     };

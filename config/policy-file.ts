@@ -1,16 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_POLICY, parsePolicy, type Policy } from '../sop/policy';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../sop/default-policy';
+import { applyOverrides, PolicyError, type Policy } from '../sop/policy';
 
-/** The policy in force: POLICY_FILE (JSON, validated) or the SOP as written. */
+/**
+ * The policy in force: the SOP as written, or POLICY_FILE's overrides on it (JSON or YAML, see
+ * applyOverrides in sop/policy.ts). A bad file stops the process with the path and the reason.
+ */
 export function loadPolicy(policyFile: string | undefined): Policy {
   if (policyFile === undefined) return DEFAULT_POLICY;
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(policyFile, 'utf8'));
+    text = readFileSync(policyFile, 'utf8');
   } catch (error) {
     throw new Error(
       `POLICY_FILE: cannot read ${policyFile}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  return parsePolicy(raw);
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(policyFile) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `POLICY_FILE: ${policyFile} is not valid ${/\.ya?ml$/i.test(policyFile) ? 'YAML' : 'JSON'}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  try {
+    return applyOverrides(DEFAULT_POLICY_SOURCE, raw);
+  } catch (error) {
+    if (error instanceof PolicyError)
+      throw new Error(`POLICY_FILE ${policyFile}: ${error.message}`);
+    throw error;
+  }
 }

@@ -1,11 +1,12 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { formatDay, parseDay, weekdayOf, yearOf } from './dates';
 
 /**
  * The working-day calendar as plain data (DEADLINES.md "Working days"). It is resolved once, before
  * planning, from the public-holiday library and the policy (sop/holidays.ts), so plans and
- * workflows need only luxon and this data — and a workflow can record exactly which non-working
- * days it assumed, for auditors.
+ * workflows need only luxon and this data — and a workflow records exactly which non-working days
+ * it assumed, for auditors.
  */
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' });
@@ -30,41 +31,46 @@ export class CalendarRangeError extends Error {
   }
 }
 
-function localDay(calendar: WorkingCalendar, date: string | DateTime): DateTime {
-  const day =
-    typeof date === 'string'
-      ? DateTime.fromISO(date, { zone: calendar.timeZone })
-      : date.setZone(calendar.timeZone);
-  if (!day.isValid) throw new Error(`invalid date ${String(date)}`);
-  if (!calendar.years.includes(day.year))
-    throw new CalendarRangeError(day.toISODate(), calendar.years);
-  return day.startOf('day');
+/** A date as a day number (sop/dates.ts), checked against the years the calendar covers. */
+function dayIn(calendar: WorkingCalendar, date: string | number): number {
+  const day = typeof date === 'number' ? date : parseDay(date);
+  if (!calendar.years.includes(yearOf(day)))
+    throw new CalendarRangeError(formatDay(day), calendar.years);
+  return day;
 }
 
-export function isWorkingDay(calendar: WorkingCalendar, date: string | DateTime): boolean {
-  const day = localDay(calendar, date);
-  const iso = day.toISODate()!;
+function isWorkingDayNumber(calendar: WorkingCalendar, day: number): boolean {
+  const iso = formatDay(day);
   if (calendar.extraWorking[iso] !== undefined) return true;
   if (calendar.nonWorking[iso] !== undefined) return false;
-  return calendar.workingWeek.includes(day.weekday);
+  return calendar.workingWeek.includes(weekdayOf(day));
+}
+
+/** Dates are YYYY-MM-DD in the calendar's zone, or day numbers from sop/dates.ts. */
+export function isWorkingDay(calendar: WorkingCalendar, date: string | number): boolean {
+  return isWorkingDayNumber(calendar, dayIn(calendar, date));
 }
 
 /** Why a date is not a working day ("weekend" when only its weekday says so), or undefined. */
 export function nonWorkingReason(
   calendar: WorkingCalendar,
-  date: string | DateTime,
+  date: string | number,
 ): string | undefined {
-  const day = localDay(calendar, date);
-  if (isWorkingDay(calendar, day)) return undefined;
-  return calendar.nonWorking[day.toISODate()!] ?? 'weekend';
+  const day = dayIn(calendar, date);
+  if (isWorkingDayNumber(calendar, day)) return undefined;
+  return calendar.nonWorking[formatDay(day)] ?? 'weekend';
 }
 
 /** The date itself when it is a working day, else the closest working day before it. */
-export function previousWorkingDay(calendar: WorkingCalendar, date: string | DateTime): DateTime {
-  let day = localDay(calendar, date);
-  for (let guard = 0; !isWorkingDay(calendar, day); guard++) {
+export function previousWorkingDay(calendar: WorkingCalendar, date: string | number): string {
+  return formatDay(previousWorkingDayNumber(calendar, dayIn(calendar, date)));
+}
+
+export function previousWorkingDayNumber(calendar: WorkingCalendar, start: number): number {
+  let day = dayIn(calendar, start);
+  for (let guard = 0; !isWorkingDayNumber(calendar, day); guard++) {
     if (guard > 366) throw new Error('the calendar has no working day within a year');
-    day = localDay(calendar, day.minus({ days: 1 }));
+    day = dayIn(calendar, day - 1);
   }
   return day;
 }
@@ -72,19 +78,85 @@ export function previousWorkingDay(calendar: WorkingCalendar, date: string | Dat
 /** `count` working days after (or, negative, before) the date; the date itself does not count. */
 export function addWorkingDays(
   calendar: WorkingCalendar,
-  date: string | DateTime,
+  date: string | number,
   count: number,
-): DateTime {
-  let day = localDay(calendar, date);
+): string {
+  return formatDay(addWorkingDaysNumber(calendar, dayIn(calendar, date), count));
+}
+
+export function addWorkingDaysNumber(
+  calendar: WorkingCalendar,
+  start: number,
+  count: number,
+): number {
+  let day = dayIn(calendar, start);
   const step = count < 0 ? -1 : 1;
-  for (let left = Math.abs(count); left > 0;) {
-    day = localDay(calendar, day.plus({ days: step }));
-    if (isWorkingDay(calendar, day)) left--;
+  for (let left = Math.abs(count), guard = 0; left > 0; guard++) {
+    if (guard > 366 * (Math.abs(count) + 1))
+      throw new Error('the calendar has no working day within a year');
+    day = dayIn(calendar, day + step);
+    if (isWorkingDayNumber(calendar, day)) left--;
   }
   return day;
 }
 
-/** DEADLINES.md: a due date means done by 23:59:59.999 local time of that day. */
-export function endOfDay(calendar: WorkingCalendar, date: string | DateTime): number {
-  return localDay(calendar, date).endOf('day').toMillis();
+const endOfDayCache = new WeakMap<WorkingCalendar, Map<number, number>>();
+
+/** DEADLINES.md: a due date means done by 23:59:59.999 local time of that day (epoch ms). */
+export function endOfDay(calendar: WorkingCalendar, date: string | number): number {
+  const day = typeof date === 'number' ? date : parseDay(date);
+  let cache = endOfDayCache.get(calendar);
+  if (cache === undefined) endOfDayCache.set(calendar, (cache = new Map<number, number>()));
+  let at = cache.get(day);
+  if (at === undefined) {
+    at = localInstant(calendar.timeZone, day, 23, 59, 59, 999);
+    cache.set(day, at);
+  }
+  return at;
+}
+
+/** The instant of a local wall-clock time on a day in a zone (epoch ms). */
+export function localInstant(
+  timeZone: string,
+  day: number,
+  hour: number,
+  minute: number,
+  second = 0,
+  millisecond = 0,
+): number {
+  const iso = formatDay(day);
+  return DateTime.fromObject(
+    {
+      year: Number(iso.slice(0, 4)),
+      month: Number(iso.slice(5, 7)),
+      day: Number(iso.slice(8, 10)),
+      hour,
+      minute,
+      second,
+      millisecond,
+    },
+    { zone: timeZone },
+  ).toMillis();
+}
+
+/** The local date (day number) of an instant in a zone. */
+export function localDayOf(timeZone: string, at: number): number {
+  const local = DateTime.fromMillis(at, { zone: timeZone });
+  return parseDay(local.toISODate()!);
+}
+
+/**
+ * The years a calendar must cover for plans around these dates: each date's year and the years
+ * before and after (D − 2 months may fall in the previous year, video purge E + 3 months in the next).
+ */
+export function calendarYears(dates: string[]): number[] {
+  const years = new Set<number>();
+  for (const date of dates) {
+    const year = yearOf(parseDay(date));
+    years
+      .add(year - 1)
+      .add(year)
+      .add(year + 1);
+  }
+  return [...years].sort((a, b) => a - b);
 }

@@ -1,4 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { WorkingCalendar } from '../sop/calendar';
+import type { ExamFacts } from '../sop/plan';
 import type { Policy } from '../sop/policy';
 
 /**
@@ -21,14 +23,17 @@ export interface ExamWorkflowInput {
   examId: string;
   discipline: string;
   department: string;
-  /** D, local date YYYY-MM-DD in the policy's time zone. */
-  examDate: string;
-  /** Start of the first sitting, epoch ms. */
-  startsAt: number;
+  /** Exam days (D1 … Dn), first-sitting start, E, works, summer, retake: what sop/plan.ts plans from. */
+  facts: ExamFacts;
   /** Who is reminded (until the directory issue resolves owners through roles). */
   ownerEmail: string;
   /** The policy snapshot the exam runs on, for its whole life (DEADLINES.md). */
   policy: Policy;
+  /**
+   * The working-day calendar resolved for the years the exam spans (public holidays, closures,
+   * decree transfers): recorded in the history, so an auditor sees which holidays were assumed.
+   */
+  calendar: WorkingCalendar;
 }
 
 export type StepStatus = 'open' | 'overdue' | 'approved';

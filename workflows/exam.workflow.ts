@@ -6,8 +6,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { planStep } from '../sop/deadlines';
-import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
+import { DEPARTMENT_DISCUSSION } from '../sop/default-policy';
+import { planExam } from '../sop/plan';
+import { findStep } from '../sop/policy';
 import {
   approveStepUpdate,
   checkApprove,
@@ -42,12 +43,11 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
   if (rule === undefined)
     throw new Error(`policy ${input.policy.version} has no step ${DEPARTMENT_DISCUSSION}`);
 
-  const plan = planStep(
-    input.policy,
-    rule,
-    { examDate: input.examDate, startsAt: input.startsAt },
-    Date.now(),
-  );
+  const plan = planExam(input.policy, input.calendar, {
+    ...input.facts,
+    opensAt: Date.now(),
+  }).steps.find((s) => s.key === DEPARTMENT_DISCUSSION);
+  if (plan === undefined) throw new Error(`the plan has no step ${DEPARTMENT_DISCUSSION}`);
   const step: StepState = {
     stepId: rule.id,
     clauses: rule.clauses,
@@ -115,7 +115,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
       to: input.ownerEmail,
       discipline: input.discipline,
       department: input.department,
-      examDate: input.examDate,
+      examDate: input.facts.days[0],
       reminderAt,
       timeZone: input.policy.timeZone,
       title: rule.title,

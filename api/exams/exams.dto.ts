@@ -1,6 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsEmail,
+  IsInt,
+  Max,
+  Min,
   IsISO8601,
   IsNotEmpty,
   IsOptional,
@@ -52,6 +56,49 @@ export class CreateExamDto {
     message: 'startsAt must carry a time and an offset (Z or ±hh:mm)',
   })
   startsAt?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'E: end of the last sitting, ISO 8601 with offset; default 3 hours after startsAt (product default)',
+    example: '2027-03-15T12:00:00+05:00',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'endsAt must be an ISO 8601 date-time with offset' })
+  @Matches(/T.*(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'endsAt must carry a time and an offset (Z or ±hh:mm)',
+  })
+  endsAt?: string;
+
+  @ApiPropertyOptional({
+    description: "The discipline's credits (GP 3 question count)",
+    example: 3,
+  })
+  @IsOptional()
+  @IsInt({ message: 'credits must be a whole number' })
+  @Min(1, { message: 'credits must be at least 1' })
+  @Max(60, { message: 'credits must be at most 60' })
+  credits?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Expected number of written works (§5.17: 3 days to grade up to 300, 5 above); default 0',
+    example: 120,
+  })
+  @IsOptional()
+  @IsInt({ message: 'expectedWorks must be a whole number' })
+  @Min(0, { message: 'expectedWorks must be 0 or more' })
+  @Max(1_000_000, { message: 'expectedWorks must be at most 1000000' })
+  expectedWorks?: number;
+
+  @ApiPropertyOptional({ description: 'Part of a summer session (row 4)', default: false })
+  @IsOptional()
+  @IsBoolean({ message: 'summer must be true or false' })
+  summer?: boolean;
+
+  @ApiPropertyOptional({ description: 'A retake (§5.3)', default: false })
+  @IsOptional()
+  @IsBoolean({ message: 'retake must be true or false' })
+  retake?: boolean;
 
   @ApiProperty({
     description: "Department head's email, reminded until the step is done",

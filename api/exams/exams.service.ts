@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import { localDate, planStep, toIsoWithOffset } from '../../sop/deadlines';
+import { DEPARTMENT_DISCUSSION } from '../../sop/default-policy';
+import { planExam, PlanInputError, type ExamFacts } from '../../sop/plan';
 import { findStep, type Policy } from '../../sop/policy';
+import { dateInZone, isoInZone } from '../common/time';
+import type { SopService } from '../plans/sop.service';
 import { examWorkflowId, type ApproveStepResult } from '../../workflows/exam.contract';
 import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
 import type { StartResult, TemporalGateway } from '../temporal/temporal.gateway';
 import type { ApproveStepDto, CreateExamDto } from './exams.dto';
 import { insertExam } from './exams.repository';
+
+/** When a registration gives no end of the sitting (E): a product default, said in the README. */
+const DEFAULT_SITTING_HOURS = 3;
 
 interface ExamRow {
   id: string;
@@ -39,13 +45,15 @@ export class ExamsService {
   constructor(
     private readonly db: DataSource,
     private readonly temporal: TemporalGateway,
-    private readonly policy: Policy,
+    private readonly sop: SopService,
   ) {}
 
+  private get policy(): Policy {
+    return this.sop.policy;
+  }
+
   private iso(at: Date | number | null): string | null {
-    return at === null
-      ? null
-      : toIsoWithOffset(this.policy, typeof at === 'number' ? at : at.getTime());
+    return at === null ? null : isoInZone(this.policy.timeZone, at);
   }
 
   /** Stores the exam and starts `exam-<id>` in one unit: if the start fails, nothing is saved. */
@@ -58,8 +66,37 @@ export class ExamsService {
     if (startsAt.setZone(zone).toISODate() !== dto.examDate) {
       throw badRequest('startsAt', `must fall on examDate ${dto.examDate} in ${zone}`);
     }
+    const endsAt =
+      dto.endsAt !== undefined
+        ? DateTime.fromISO(dto.endsAt, { setZone: true })
+        : DateTime.min(
+            startsAt.plus({ hours: DEFAULT_SITTING_HOURS }),
+            startsAt.setZone(zone).endOf('day'),
+          );
+    if (!endsAt.isValid) throw badRequest('endsAt', 'is not a valid date-time');
+    if (endsAt < startsAt) throw badRequest('endsAt', 'must not be before startsAt');
     const id = dto.id ?? randomUUID();
     const workflowId = examWorkflowId(id);
+    const facts: ExamFacts = {
+      examId: id,
+      days: [dto.examDate],
+      startsAt: startsAt.toMillis(),
+      endsAt: endsAt.toMillis(),
+      ...(dto.credits !== undefined ? { credits: dto.credits } : {}),
+      expectedWorks: dto.expectedWorks ?? 0,
+      summer: dto.summer ?? false,
+      retake: dto.retake ?? false,
+    };
+    const calendar = this.sop.calendarFor([dto.examDate]);
+    let planned;
+    try {
+      planned = planExam(this.policy, calendar, { ...facts, opensAt: now }).steps.filter(
+        (step) => step.key === DEPARTMENT_DISCUSSION,
+      );
+    } catch (error) {
+      if (error instanceof PlanInputError) throw badRequest(error.path, error.reason);
+      throw error;
+    }
 
     // The row is committed before the workflow starts, so the workflow's first activities find it;
     // if the start fails, the row is removed again: nothing is half-saved.
@@ -92,10 +129,10 @@ export class ExamsService {
         examId: id,
         discipline: dto.discipline,
         department: dto.department,
-        examDate: dto.examDate,
-        startsAt: startsAt.toMillis(),
+        facts,
         ownerEmail: dto.ownerEmail,
         policy: this.policy,
+        calendar,
       });
     } catch (error) {
       await this.db.query(`DELETE FROM exam WHERE id = $1`, [id]);
@@ -106,27 +143,21 @@ export class ExamsService {
       await this.db.query(`DELETE FROM exam WHERE id = $1`, [id]);
       throw conflict(`workflow ${workflowId} already exists`, { examId: id, workflowId });
     }
-    const steps = this.policy.steps.map((rule) => {
-      const plan = planStep(
-        this.policy,
-        rule,
-        { examDate: dto.examDate, startsAt: startsAt.toMillis() },
-        now,
-      );
-      return {
-        stepId: rule.id,
-        clauses: rule.clauses,
-        dueAt: this.iso(plan.dueAt),
-        dueDate: localDate(this.policy, plan.dueAt),
-        reminders: plan.reminders.map((r) => this.iso(r)),
-      };
-    });
+    // The steps the workflow runs now (the thin slice runs GP 3's department discussion).
+    const steps = planned.map((plan) => ({
+      stepId: plan.stepId,
+      clauses: plan.clauses,
+      dueAt: this.iso(plan.dueAt),
+      dueDate: plan.dueDate,
+      reminders: plan.reminders.map((r) => this.iso(r)),
+    }));
     return {
       id,
       discipline: dto.discipline,
       department: dto.department,
       examDate: dto.examDate,
       startsAt: this.iso(startsAt.toMillis()),
+      endsAt: this.iso(endsAt.toMillis()),
       workflowId,
       runId: started.runId,
       policyVersion: this.policy.version,
@@ -157,7 +188,7 @@ export class ExamsService {
         clauses: s.clauses,
         status: s.status,
         dueAt: this.iso(s.due_at),
-        dueDate: localDate(this.policy, s.due_at.getTime()),
+        dueDate: dateInZone(this.policy.timeZone, s.due_at),
         reminders: s.reminders.map((r) => this.iso(r)),
         remindersSent: s.reminders_sent,
         openedAt: this.iso(s.opened_at),

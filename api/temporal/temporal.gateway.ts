@@ -77,7 +77,7 @@ export class TemporalGateway {
         typedSearchAttributes: new TypedSearchAttributes([
           { key: examIdKey, value: input.examId },
           { key: departmentKey, value: input.department },
-          { key: examDateKey, value: new Date(input.startsAt) },
+          { key: examDateKey, value: new Date(input.facts.startsAt ?? input.facts.endsAt) },
         ]),
       });
       return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };

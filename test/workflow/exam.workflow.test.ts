@@ -7,7 +7,9 @@ import { insertExam } from '../../api/exams/exams.repository';
 import { SmtpMailer } from '../../activities/mailer';
 import { createDataSource } from '../../migrations/data-source';
 import { testServerPath } from '../../scripts/infra';
-import { DEFAULT_POLICY } from '../../sop/policy';
+import { calendarYears } from '../../sop/calendar';
+import { DEFAULT_POLICY } from '../../sop/default-policy';
+import { resolveCalendar } from '../../sop/holidays';
 import {
   approveStepUpdate,
   examStateQuery,
@@ -81,15 +83,24 @@ async function startExam(examId: string, examDate = EXAM_DATE) {
     examId,
     discipline: 'Human anatomy',
     department: `Department of Anatomy ${examId}`,
-    examDate,
-    startsAt: Date.parse(`${examDate}T09:00:00+05:00`),
+    facts: {
+      examId,
+      days: [examDate],
+      startsAt: Date.parse(`${examDate}T09:00:00+05:00`),
+      endsAt: Date.parse(`${examDate}T12:00:00+05:00`),
+      expectedWorks: 100,
+      summer: false,
+      retake: false,
+    },
     ownerEmail: 'head.anatomy@example.edu.kz',
     policy: DEFAULT_POLICY,
+    calendar: resolveCalendar(DEFAULT_POLICY, calendarYears([examDate])),
   };
   await insertExam(db, {
     ...input,
     id: examId,
-    startsAt: new Date(input.startsAt),
+    examDate,
+    startsAt: new Date(input.facts.startsAt!),
     policyVersion: DEFAULT_POLICY.version,
     workflowId: examWorkflowId(examId),
   });
