@@ -31,14 +31,14 @@ export interface Stack {
 }
 
 /** For a test file: its own stack (API + worker on a fresh task queue) and a database connection. */
-export function useStack(): { stack: Stack; db: DataSource } {
+export function useStack(options: StackOptions = {}): { stack: Stack; db: DataSource } {
   const context = {
     stack: undefined as unknown as Stack,
     db: createDataSource({ url: testInfra().databaseUrl, poolSize: 2 }),
   };
   beforeAll(async () => {
     await context.db.initialize();
-    context.stack = await startStack();
+    context.stack = await startStack(options);
   });
   afterAll(async () => {
     await context.stack?.stop();
@@ -60,7 +60,12 @@ function dist(script: string): string {
   return path;
 }
 
-export async function startStack(options: { policyFile?: string } = {}): Promise<Stack> {
+/** `policyFile: null` runs the SOP as written; the default is the drill policy (seconds). */
+export interface StackOptions {
+  policyFile?: string | null;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const infra = testInfra();
   const port = await freePort();
   const taskQueue = uniqueId('e2e');
@@ -76,7 +81,9 @@ export async function startStack(options: { policyFile?: string } = {}): Promise
     TEMPORAL_TASK_QUEUE: taskQueue,
     SMTP_URL: infra.smtpUrl,
     DEV_MAIL_DIR: infra.mailDir,
-    POLICY_FILE: options.policyFile ?? join(ROOT, 'policies', 'drill.policy.json'),
+    ...(options.policyFile === null
+      ? {}
+      : { POLICY_FILE: options.policyFile ?? join(ROOT, 'policies', 'drill.policy.json') }),
     WORKER_SHUTDOWN_GRACE: '1s',
   };
   const children: ChildProcess[] = [];

@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicy } from '../../config/policy-file';
+import { calendarYears } from '../../sop/calendar';
+import { DEFAULT_POLICY } from '../../sop/default-policy';
+import { resolveCalendar } from '../../sop/holidays';
+import { planExam } from '../../sop/plan';
+import { ROOT } from '../../scripts/infra';
+
+const dir = mkdtempSync(join(tmpdir(), 'emtihan-policy-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('POLICY_FILE: an institution changes the rules by data (JSON or YAML)', () => {
+  test('no file: the SOP as written', () => {
+    expect(loadPolicy(undefined)).toBe(DEFAULT_POLICY);
+  });
+
+  test('the YAML example in policies/ loads, and its decree transfer and six-day week change a plan (GP 3, row 1)', () => {
+    const policy = loadPolicy(join(ROOT, 'policies', 'institution.example.yaml'));
+    expect(policy).toMatchObject({
+      version: 'example-university-2027.1',
+      basedOn: DEFAULT_POLICY.version,
+      workingWeek: [1, 2, 3, 4, 5, 6],
+      options: { row1Reading: 'shared' },
+    });
+    const calendar = resolveCalendar(policy, calendarYears(['2027-03-16']));
+    const plan = planExam(policy, calendar, {
+      examId: 'x',
+      days: ['2027-03-16'],
+      startsAt: Date.parse('2027-03-16T09:00:00+05:00'),
+      endsAt: Date.parse('2027-03-16T12:00:00+05:00'),
+      expectedWorks: 10,
+      summer: false,
+      retake: false,
+    });
+    const due = (key: string) => plan.steps.find((s) => s.key === key)?.dueDate;
+    // D − 2 months = Saturday 16 January: a working day in this six-day week.
+    expect(due('departmentDiscussion')).toBe('2027-01-16');
+    // Row 1's shared reading: the committee has the same 2 months.
+    expect(due('programmeCommitteeApproval')).toBe('2027-01-16');
+    // The step override: D − 3 days = Saturday 13 March, a working day here.
+    expect(due('moodleUpload')).toBe('2027-03-13');
+  });
+
+  test('a JSON file works the same way', () => {
+    const path = file('p.json', JSON.stringify({ version: 'j1', timeZone: 'Asia/Aqtobe' }));
+    expect(loadPolicy(path)).toMatchObject({ version: 'j1', timeZone: 'Asia/Aqtobe' });
+  });
+
+  test('a bad file stops with the file, the path and the reason', () => {
+    const bad = file(
+      'bad.yaml',
+      'version: b1\ntransfers:\n  - dayOff: 2027-02-30\n    workingDay: 2027-01-16\n',
+    );
+    expect(() => loadPolicy(bad)).toThrow(
+      `POLICY_FILE ${bad}: Invalid policy: transfers.0.dayOff: must be a real date YYYY-MM-DD`,
+    );
+    const broken = file('broken.yaml', 'version: [\n');
+    expect(() => loadPolicy(broken)).toThrow(/is not valid YAML/);
+    expect(() => loadPolicy(join(dir, 'missing.json'))).toThrow(/cannot read/);
+  });
+});
