@@ -1,6 +1,8 @@
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { formatDay, parseDay, weekdayOf, yearOf } from './dates';
+import { localInstant } from './zone';
+
+export { localDayOf, localInstant } from './zone';
 
 /**
  * The working-day calendar as plain data (DEADLINES.md "Working days"). It is resolved once, before
@@ -39,7 +41,20 @@ function dayIn(calendar: WorkingCalendar, date: string | number): number {
   return day;
 }
 
+const workingCache = new WeakMap<WorkingCalendar, Map<number, boolean>>();
+
 function isWorkingDayNumber(calendar: WorkingCalendar, day: number): boolean {
+  let cache = workingCache.get(calendar);
+  if (cache === undefined) workingCache.set(calendar, (cache = new Map<number, boolean>()));
+  let working = cache.get(day);
+  if (working === undefined) {
+    working = computeWorkingDay(calendar, day);
+    cache.set(day, working);
+  }
+  return working;
+}
+
+function computeWorkingDay(calendar: WorkingCalendar, day: number): boolean {
   const iso = formatDay(day);
   if (calendar.extraWorking[iso] !== undefined) return true;
   if (calendar.nonWorking[iso] !== undefined) return false;
@@ -113,36 +128,6 @@ export function endOfDay(calendar: WorkingCalendar, date: string | number): numb
     cache.set(day, at);
   }
   return at;
-}
-
-/** The instant of a local wall-clock time on a day in a zone (epoch ms). */
-export function localInstant(
-  timeZone: string,
-  day: number,
-  hour: number,
-  minute: number,
-  second = 0,
-  millisecond = 0,
-): number {
-  const iso = formatDay(day);
-  return DateTime.fromObject(
-    {
-      year: Number(iso.slice(0, 4)),
-      month: Number(iso.slice(5, 7)),
-      day: Number(iso.slice(8, 10)),
-      hour,
-      minute,
-      second,
-      millisecond,
-    },
-    { zone: timeZone },
-  ).toMillis();
-}
-
-/** The local date (day number) of an instant in a zone. */
-export function localDayOf(timeZone: string, at: number): number {
-  const local = DateTime.fromMillis(at, { zone: timeZone });
-  return parseDay(local.toISODate()!);
 }
 
 /**
