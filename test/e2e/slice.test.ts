@@ -27,6 +27,8 @@ test('OpenAPI is served at /docs, generated from the code', async () => {
       '/exams',
       '/exams/{id}',
       '/exams/{id}/steps/{step}/approve',
+      '/plans/preview',
+      '/plans/preview/{file}',
       '/health',
     ]),
   );
