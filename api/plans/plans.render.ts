@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import ical from 'ical-generator';
 import type { EventStepPlan, PlannedStep } from '../../sop/plan';
-import type { Offset, Role } from '../../sop/policy';
+import { isCalendarUnit, type Offset, type Role } from '../../sop/policy';
 import type { Language } from '../common/language';
 import { isoInZone } from '../common/time';
 
@@ -84,7 +84,6 @@ const TEXT = {
     kk: 'тек бұзушылық анықталса',
   },
   session: { en: 'session', ru: 'сессия', kk: 'сессия' },
-  examDay: { en: 'exam day', ru: 'день экзамена', kk: 'емтихан күні' },
 } satisfies Record<string, Record<Language, string>>;
 
 const EVENTS: Record<EventStepPlan['event'], Record<Language, string>> = {
@@ -180,9 +179,7 @@ function description(step: PlannedStep, lang: Language, roleTitle: (role: Role) 
     `${TEXT.clauses[lang]}: ${step.clauses.join(', ')}`,
     `${TEXT.owner[lang]}: ${roleTitle(step.ownerRole)}`,
     `${TEXT.rule[lang]}: ${basisText(step, lang)}`,
-    step.dueDate !== undefined && ['months', 'weeks', 'days'].includes(step.offset.unit)
-      ? TEXT.endOfDay[lang]
-      : TEXT.exact[lang],
+    isCalendarUnit(step.offset.unit) ? TEXT.endOfDay[lang] : TEXT.exact[lang],
   ];
   if (step.moved !== undefined)
     lines.push(`${TEXT.moved[lang]} ${step.moved.from} (${step.moved.reason})`);
@@ -206,7 +203,7 @@ export function renderIcs(
   });
   const stamp = new Date(plan.createdAt);
   const add = (step: PlannedStep, owner: string, summaryTail: string) => {
-    const calendarDay = ['months', 'weeks', 'days'].includes(step.offset.unit);
+    const calendarDay = isCalendarUnit(step.offset.unit);
     const start = calendarDay
       ? DateTime.fromISO(step.dueDate, { zone: plan.timeZone })
       : new Date(step.dueAt);
