@@ -208,7 +208,7 @@ export function renderIcs(
       ? DateTime.fromISO(step.dueDate, { zone: plan.timeZone })
       : new Date(step.dueAt);
     calendar.createEvent({
-      id: `${plan.id}-${owner}-${step.key}@emtihan`.replace(/[^A-Za-z0-9@._#-]/g, '_'),
+      id: `${`${plan.id}-${owner}-${step.key}`.replace(/[^A-Za-z0-9._#-]/g, '_')}@emtihan`,
       stamp,
       start,
       ...(calendarDay ? { allDay: true } : { end: new Date(step.dueAt) }),
