@@ -1,4 +1,4 @@
-import { parsePolicy, type Policy, type PolicyInput } from './policy';
+import { DEPARTMENT_DISCUSSION, parsePolicy, type Policy, type PolicyInput } from './policy';
 
 /**
  * The SOP as written ("Organisation and conduct of written exams, including in the distance
@@ -9,8 +9,7 @@ import { parsePolicy, type Policy, type PolicyInput } from './policy';
 
 export const DEFAULT_POLICY_VERSION = 'sop-2025-11-26-ed1/v1';
 
-/** The step the foundation's thin slice runs (GP 3, row 1). */
-export const DEPARTMENT_DISCUSSION = 'departmentDiscussion';
+export { DEPARTMENT_DISCUSSION };
 
 const QUESTION_DOCUMENTS = ['questionList', 'rubric', 'technicalAids', 'referenceLiterature'];
 

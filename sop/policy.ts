@@ -402,6 +402,9 @@ function mergeDeep(base: unknown, change: unknown): unknown {
   return out;
 }
 
+/** The step the foundation's thin slice runs (GP 3, row 1); here so workflows need not load the default. */
+export const DEPARTMENT_DISCUSSION = 'departmentDiscussion';
+
 export function findStep(policy: Policy, stepId: string): StepRule | undefined {
   return policy.steps.find((step) => step.id === stepId);
 }

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/config';
+import { loadPolicy } from '../config/policy-file';
 import { temporalConnectionOptions } from '../config/temporal';
 import { SmtpMailer } from '../activities/mailer';
 import { createDataSource } from '../migrations/data-source';
@@ -8,6 +9,8 @@ import { createWorker } from './create-worker';
 /** The worker process: `npm run worker` (or started by `npm run dev`). Several may run at once. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // The same policy as the API, validated at boot: a bad POLICY_FILE stops both with its path and reason.
+  const policy = loadPolicy(config.policyFile);
   const db = createDataSource({ url: config.databaseUrl, ssl: config.databaseSsl });
   await db.initialize();
   const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom);
@@ -23,7 +26,7 @@ async function main(): Promise<void> {
       shutdownGraceTime: config.workerShutdownGrace,
     });
     process.stdout.write(
-      `worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}\n`,
+      `worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (policy ${policy.version})\n`,
     );
     // Worker.run() resolves after SIGINT/SIGTERM (the SDK's runtime installs those handlers).
     await worker.run();

@@ -6,9 +6,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { DEPARTMENT_DISCUSSION } from '../sop/default-policy';
 import { planExam } from '../sop/plan';
-import { findStep } from '../sop/policy';
+import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
 import {
   approveStepUpdate,
   checkApprove,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../config/policy-file';
-import { calendarYears } from '../../sop/calendar';
+import { calendarYears, isWorkingDay, nonWorkingReason } from '../../sop/calendar';
 import { DEFAULT_POLICY } from '../../sop/default-policy';
 import { resolveCalendar } from '../../sop/holidays';
 import { planExam } from '../../sop/plan';
@@ -39,6 +39,9 @@ describe('POLICY_FILE: an institution changes the rules by data (JSON or YAML)',
       retake: false,
     });
     const due = (key: string) => plan.steps.find((s) => s.key === key)?.dueDate;
+    // The file's decree transfer: Friday 8 January 2027 is a day off, named with its decree.
+    expect(isWorkingDay(calendar, '2027-01-08')).toBe(false);
+    expect(nonWorkingReason(calendar, '2027-01-08')).toContain('Government decree (example)');
     // D − 2 months = Saturday 16 January: a working day in this six-day week.
     expect(due('departmentDiscussion')).toBe('2027-01-16');
     // Row 1's shared reading: the committee has the same 2 months.
