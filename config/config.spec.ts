@@ -42,6 +42,21 @@ describe('configuration schema', () => {
     );
   });
 
+  test('production never gets the embedded first admin or link secret', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://exams.example.edu.kz',
+      DATABASE_URL: 'postgres://u:p@db/emtihan',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      SMTP_URL: 'smtp://relay:587',
+      MAIL_FROM: 'Emtihan <e@example.edu.kz>',
+      LINK_SECRET: 'x'.repeat(40),
+    });
+    expect(config.bootstrapAdmin).toBeUndefined();
+    expect(config.linkSecret).toBe('x'.repeat(40));
+    expect(requiredInProduction()).toContain('LINK_SECRET');
+  });
+
   test('Temporal Cloud: an API key turns TLS on; a certificate needs its key', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'secret' }).temporal.tls).toEqual({});
     expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/x.pem' })).toThrow(

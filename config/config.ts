@@ -38,12 +38,18 @@ export const EMBEDDED_DEFAULTS = {
   TEMPORAL_UI_PORT: '8233',
   SMTP_URL: 'smtp://127.0.0.1:2525',
   MAIL_FROM: 'Emtihan <emtihan@localhost>',
+  // Embedded mode only: a known secret and a first admin, so `npm run dev` works out of the box.
+  LINK_SECRET: 'emtihan-embedded-link-secret-not-for-production',
+  BOOTSTRAP_ADMIN_EMAIL: 'admin@emtihan.local',
+  BOOTSTRAP_ADMIN_PASSWORD: 'emtihan-dev-admin',
 } as const;
 
 interface VariableSpec {
   schema: z.ZodType;
   description: string;
   requiredInProduction?: boolean;
+  /** The default is for the embedded mode only: production gets no default (and may leave it unset). */
+  embeddedDefaultOnly?: boolean;
   default?: string;
 }
 
@@ -130,7 +136,26 @@ export const VARIABLES = {
   },
   POLICY_FILE: {
     schema: z.string().min(1).optional(),
-    description: 'JSON file with the institution policy (defaults to the SOP as written)',
+    description: 'JSON or YAML file of policy overrides (defaults to the SOP as written)',
+  },
+  LINK_SECRET: {
+    schema: z.string().min(32, { message: 'must be at least 32 characters' }),
+    default: EMBEDDED_DEFAULTS.LINK_SECRET,
+    requiredInProduction: true,
+    description:
+      'secret from which email-link tokens are derived (HMAC-SHA256); only their hashes are stored',
+  },
+  BOOTSTRAP_ADMIN_EMAIL: {
+    schema: z.email({ message: 'must be an email address' }).optional(),
+    default: EMBEDDED_DEFAULTS.BOOTSTRAP_ADMIN_EMAIL,
+    embeddedDefaultOnly: true,
+    description: 'first admin, created at API start when nobody holds the admin role',
+  },
+  BOOTSTRAP_ADMIN_PASSWORD: {
+    schema: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
+    default: EMBEDDED_DEFAULTS.BOOTSTRAP_ADMIN_PASSWORD,
+    embeddedDefaultOnly: true,
+    description: "the first admin's password (change it after the first sign-in)",
   },
   EMTIHAN_VAR_DIR: {
     schema: z.string().min(1),
@@ -168,6 +193,8 @@ export interface Config {
   smtpUrl: string;
   mailFrom: string;
   policyFile?: string;
+  linkSecret: string;
+  bootstrapAdmin?: { email: string; password: string };
   varDir: string;
   devMailDir?: string;
   workerShutdownGrace: string;
@@ -198,7 +225,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const [name, spec] of Object.entries(VARIABLES) as [string, VariableSpec][]) {
     const raw = env[name] === '' ? undefined : env[name];
     let input = raw;
-    if (input === undefined && !(production && spec.requiredInProduction)) input = spec.default;
+    if (
+      input === undefined &&
+      !(production && (spec.requiredInProduction === true || spec.embeddedDefaultOnly === true))
+    )
+      input = spec.default;
     if (input === undefined) {
       if (spec.schema.safeParse(undefined).success) continue;
       problems.push({
@@ -251,6 +282,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
     policyFile: v.POLICY_FILE,
+    linkSecret: v.LINK_SECRET,
+    bootstrapAdmin:
+      v.BOOTSTRAP_ADMIN_EMAIL !== undefined && v.BOOTSTRAP_ADMIN_PASSWORD !== undefined
+        ? { email: v.BOOTSTRAP_ADMIN_EMAIL, password: v.BOOTSTRAP_ADMIN_PASSWORD }
+        : undefined,
     varDir: v.EMTIHAN_VAR_DIR,
     devMailDir: v.DEV_MAIL_DIR,
     workerShutdownGrace: v.WORKER_SHUTDOWN_GRACE,
