@@ -1,4 +1,5 @@
 import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
+import { createNotifyActivities } from './notify.activity';
 
 export type { ActivityDeps } from './exam-steps.activity';
 
@@ -6,5 +7,6 @@ export type { ActivityDeps } from './exam-steps.activity';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createExamStepActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }

@@ -4,6 +4,8 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  html?: string;
+  attachments?: { filename: string; contentType: string; content: string }[];
   /** Stable Message-ID (derived from the outbox key), so a duplicate delivery is recognisable. */
   messageId: string;
   headers?: Record<string, string>;
@@ -43,6 +45,8 @@ export class SmtpMailer implements Mailer {
       to: message.to,
       subject: message.subject,
       text: message.text,
+      html: message.html,
+      attachments: message.attachments,
       messageId: message.messageId,
       headers: message.headers,
     })) as { messageId: string };

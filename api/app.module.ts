@@ -1,16 +1,26 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Policy } from '../sop/policy';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
+import { SignInThrottler } from './auth/sign-in.throttler';
 import { IdempotencyService } from './common/idempotency.service';
 import { DevMailController } from './dev/dev-mail.controller';
+import { DirectoryController } from './directory/directory.controller';
+import { DirectoryService } from './directory/directory.service';
 import { ExamsController } from './exams/exams.controller';
 import { ExamsService } from './exams/exams.service';
-import { SopService } from './plans/sop.service';
+import { HealthController } from './health/health.controller';
+import { LinksController } from './links/links.controller';
+import { LinksService } from './links/links.service';
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
-import { HealthController } from './health/health.controller';
+import { SopService } from './plans/sop.service';
 import { TemporalGateway } from './temporal/temporal.gateway';
 import { CONFIG, DATA_SOURCE, POLICY } from './tokens';
 
@@ -27,9 +37,16 @@ export class AppModule {
   static forRoot(deps: AppDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [TerminusModule.forRoot({ logger: false })],
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        // Limits are set per route (sign-in, tokens); nothing else is throttled by this module.
+        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 10 }]),
+      ],
       controllers: [
+        AuthController,
+        DirectoryController,
         ExamsController,
+        LinksController,
         PlansController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
@@ -39,6 +56,13 @@ export class AppModule {
         { provide: DATA_SOURCE, useValue: deps.db },
         { provide: POLICY, useValue: deps.policy },
         { provide: TemporalGateway, useValue: deps.temporal },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        SignInThrottler,
+        {
+          provide: AuthService,
+          useFactory: (db: DataSource) => new AuthService(db),
+          inject: [DATA_SOURCE],
+        },
         {
           provide: IdempotencyService,
           useFactory: (db: DataSource) => new IdempotencyService(db),
@@ -50,10 +74,21 @@ export class AppModule {
           inject: [POLICY],
         },
         {
+          provide: DirectoryService,
+          useFactory: (db: DataSource) => new DirectoryService(db),
+          inject: [DATA_SOURCE],
+        },
+        {
           provide: ExamsService,
           useFactory: (db: DataSource, temporal: TemporalGateway, sop: SopService) =>
             new ExamsService(db, temporal, sop),
           inject: [DATA_SOURCE, TemporalGateway, SopService],
+        },
+        {
+          provide: LinksService,
+          useFactory: (db: DataSource, auth: AuthService, exams: ExamsService, policy: Policy) =>
+            new LinksService(db, auth, exams, policy),
+          inject: [DATA_SOURCE, AuthService, ExamsService, POLICY],
         },
         {
           provide: PlansService,

@@ -6,7 +6,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfigOrExit, type Config } from '../config/config';
 import { loadPolicy } from '../config/policy-file';
 import { createDataSource } from '../migrations/data-source';
+import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { AuthService } from './auth/auth.service';
 import { ProblemDetailsFilter } from './common/problem';
 import { createValidationPipe } from './common/validation';
 import { TemporalGateway } from './temporal/temporal.gateway';
@@ -23,6 +25,11 @@ export async function createApp(config: Config) {
     },
   );
   app.useBodyParser('json', { limit: '1mb' });
+  // The confirmation pages of email links post a plain form.
+  app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
+  // Secure headers; the CSP keeps Swagger UI (its own files) and the link pages (inline styles) working.
+  app.use(helmet());
+  app.set('trust proxy', 'loopback');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
@@ -32,9 +39,12 @@ export async function createApp(config: Config) {
       .setTitle('Emtihan API')
       .setDescription('Written-exam SOP as durable workflows. Errors are RFC 9457 problem details.')
       .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'access token or API key' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  if (await app.get(AuthService).bootstrapAdmin(config.bootstrapAdmin))
+    new Logger('api').log(`created the first admin ${config.bootstrapAdmin?.email ?? ''}`);
   const close = app.close.bind(app);
   app.close = async () => {
     await close();

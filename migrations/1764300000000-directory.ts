@@ -75,6 +75,8 @@ export class Directory1764300000000 implements MigrationInterface {
         created_at  timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`ALTER TABLE exam ADD COLUMN department_id text REFERENCES org_unit(id)`);
+    // Owners come from the directory now (holders of the step's role in the department's scope).
+    await q.query(`ALTER TABLE exam DROP COLUMN owner_email`);
     await q.query(`ALTER TABLE outbox ADD COLUMN body_html text`);
     await q.query(`ALTER TABLE outbox ADD COLUMN attachments jsonb NOT NULL DEFAULT '[]'`);
     await q.query(`ALTER TABLE outbox ADD COLUMN headers jsonb NOT NULL DEFAULT '{}'`);
@@ -87,6 +89,7 @@ export class Directory1764300000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox DROP COLUMN headers`);
     await q.query(`ALTER TABLE outbox DROP COLUMN attachments`);
     await q.query(`ALTER TABLE outbox DROP COLUMN body_html`);
+    await q.query(`ALTER TABLE exam ADD COLUMN owner_email text NOT NULL DEFAULT ''`);
     await q.query(`ALTER TABLE exam DROP COLUMN department_id`);
     await q.query(`DROP TABLE email_link`);
     await q.query(`DROP TABLE api_key`);

@@ -33,6 +33,8 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
     localTime: '09:00',
   },
   escalation: { repeat: 'everyWorkingDay', localTime: '09:00' },
+  // Product default: a late decision can still be made from the email for 3 days after the due.
+  emailLinks: { grace: { value: 3, unit: 'days' } },
 
   roles: [
     {

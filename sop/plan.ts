@@ -420,3 +420,17 @@ export function planAfterEvent(
 export function localDate(calendar: Pick<WorkingCalendar, 'timeZone'>, at: number): string {
   return formatDay(localDayOf(calendar.timeZone, at));
 }
+
+/** When a step's one-click email links expire: its due plus the policy's grace (exact instants). */
+export function linkExpiry(policy: Policy, calendar: WorkingCalendar, dueAt: number): number {
+  const { grace } = policy.emailLinks;
+  if (!isCalendarUnit(grace.unit)) return dueAt + grace.value * MS[grace.unit];
+  const day = localDayOf(calendar.timeZone, dueAt);
+  const target =
+    grace.unit === 'months'
+      ? addMonths(day, grace.value)
+      : grace.counting === 'workingDays'
+        ? addWorkingDaysNumber(calendar, day, grace.value)
+        : day + grace.value * (grace.unit === 'weeks' ? 7 : 1);
+  return endOfDay(calendar, target);
+}

@@ -298,6 +298,8 @@ export const policySchema = z
        */
       localTime: localTime.optional(),
     }),
+    /** One-click email links (approve / reject) stay valid until the step's due plus this grace. */
+    emailLinks: z.object({ grace: positiveOffset }),
     escalation: z.object({
       /** DEADLINES.md: notify again every working day until the step is done or waived. */
       repeat: z.enum(['everyWorkingDay', 'once']),

@@ -12,6 +12,7 @@ export interface WorkerDeps {
   db: DataSource;
   mailer: Mailer;
   publicUrl: string;
+  linkSecret: string;
   shutdownGraceTime?: string;
 }
 
@@ -33,7 +34,12 @@ export async function createWorker(
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...workflowSource,
-    activities: createActivities({ db: deps.db, mailer: deps.mailer, publicUrl: deps.publicUrl }),
+    activities: createActivities({
+      db: deps.db,
+      mailer: deps.mailer,
+      publicUrl: deps.publicUrl,
+      linkSecret: deps.linkSecret,
+    }),
     shutdownGraceTime: (deps.shutdownGraceTime ?? '10s') as WorkerOptions['shutdownGraceTime'],
     ...extra,
   });

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       db,
       mailer,
       publicUrl: config.publicUrl,
+      linkSecret: config.linkSecret,
       shutdownGraceTime: config.workerShutdownGrace,
     });
     process.stdout.write(

@@ -22,11 +22,10 @@ export const SEARCH_ATTRIBUTES = {
 export interface ExamWorkflowInput {
   examId: string;
   discipline: string;
-  department: string;
+  /** The department (an org unit id): owners and supervisors are resolved in its scope. */
+  departmentId: string;
   /** Exam days (D1 … Dn), first-sitting start, E, works, summer, retake: what sop/plan.ts plans from. */
   facts: ExamFacts;
-  /** Who is reminded (until the directory issue resolves owners through roles). */
-  ownerEmail: string;
   /** The policy snapshot the exam runs on, for its whole life (DEADLINES.md). */
   policy: Policy;
   /**
@@ -37,6 +36,7 @@ export interface ExamWorkflowInput {
 }
 
 export type StepStatus = 'open' | 'overdue' | 'approved';
+export type Decision = 'approve' | 'reject';
 
 export interface StepState {
   stepId: string;
@@ -52,6 +52,10 @@ export interface StepState {
   approvedAt?: number;
   approvedBy?: string;
   comment?: string;
+  /** The last rejection (return for changes): the step stays open, with the reason. */
+  rejectedAt?: number;
+  rejectedBy?: string;
+  rejections: number;
 }
 
 export interface ExamWorkflowState {
@@ -59,53 +63,63 @@ export interface ExamWorkflowState {
   steps: StepState[];
 }
 
-export interface ApproveStepRequest {
+export interface DecideStepRequest {
   stepId: string;
+  decision: Decision;
+  /** The person deciding (directory id); the API has checked their role and scope. */
   actor: string;
+  actorName: string;
   comment?: string;
+  /** How the decision came: the API, or a one-click email link (with the link's id). */
+  via: { kind: 'api' } | { kind: 'email-link'; linkId: string };
 }
 
-export interface ApproveStepResult {
+export interface DecideStepResult {
   examId: string;
   stepId: string;
-  status: 'approved';
-  approvedAt: number;
-  approvedBy: string;
-  /** Was the approval after the due instant? */
+  decision: Decision;
+  status: StepStatus;
+  decidedAt: number;
+  decidedBy: string;
+  /** Was the decision after the due instant? */
   late: boolean;
 }
 
-export const approveStepUpdate = defineUpdate<ApproveStepResult, [ApproveStepRequest]>(
-  'approveStep',
-);
+export const decideStepUpdate = defineUpdate<DecideStepResult, [DecideStepRequest]>('decideStep');
 export const examStateQuery = defineQuery<ExamWorkflowState>('examState');
 
-/** Why an approval is refused; the API maps each to an HTTP status. */
-export type ApproveRefusal = 'unknown-step' | 'not-open' | 'missing-actor';
+/** Why a decision is refused; the API maps each to an HTTP status. */
+export type DecideRefusal = 'unknown-step' | 'not-open' | 'missing-actor' | 'missing-reason';
 
-export class ApproveRefusedError extends Error {
+export class DecideRefusedError extends Error {
   constructor(
-    readonly refusal: ApproveRefusal,
+    readonly refusal: DecideRefusal,
     message: string,
   ) {
     super(`${refusal}: ${message}`);
-    this.name = 'ApproveRefusedError';
+    this.name = 'DecideRefusedError';
   }
 }
 
-/** The synchronous validator of approveStep: pure, so the API can explain refusals the same way. */
-export function checkApprove(state: ExamWorkflowState, request: ApproveStepRequest): void {
+/** The synchronous validator of decideStep: pure, so the API can explain refusals the same way. */
+export function checkDecision(state: ExamWorkflowState, request: DecideStepRequest): void {
   const step = state.steps.find((s) => s.stepId === request.stepId);
   if (step === undefined) {
-    throw new ApproveRefusedError(
+    throw new DecideRefusedError(
       'unknown-step',
       `step "${request.stepId}" is not part of exam ${state.examId}`,
     );
   }
   if (step.status === 'approved') {
-    throw new ApproveRefusedError('not-open', `step "${request.stepId}" is already approved`);
+    throw new DecideRefusedError('not-open', `step "${request.stepId}" is already approved`);
   }
   if (typeof request.actor !== 'string' || request.actor.trim() === '') {
-    throw new ApproveRefusedError('missing-actor', 'actor is required');
+    throw new DecideRefusedError('missing-actor', 'actor is required');
+  }
+  if (request.decision === 'reject' && (request.comment ?? '').trim() === '') {
+    throw new DecideRefusedError(
+      'missing-reason',
+      'a rejection needs a comment saying what to change',
+    );
   }
 }

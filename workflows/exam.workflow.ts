@@ -6,14 +6,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { planExam } from '../sop/plan';
+import { isCalendarUnit } from '../sop/policy';
+import { linkExpiry, planExam } from '../sop/plan';
 import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
 import {
-  approveStepUpdate,
-  checkApprove,
+  checkDecision,
+  decideStepUpdate,
   examStateQuery,
-  type ApproveStepRequest,
-  type ApproveStepResult,
+  type DecideStepRequest,
+  type DecideStepResult,
   type ExamWorkflowInput,
   type ExamWorkflowState,
   type StepState,
@@ -32,9 +33,11 @@ async function waitUntil(at: number, done: () => boolean): Promise<boolean> {
 }
 
 /**
- * The foundation's thin slice of the exam lifecycle: one human step (GP 3, row 1, department
- * discussion) with its due instant from sop/, reminders before it, overdue when it passes, and an
- * approval as an Update. The exam-lifecycle issue replaces it with every SOP step.
+ * The thin slice of the exam lifecycle: one human step (GP 3, row 1, department discussion) with
+ * its due instant from sop/, an "opened" email and reminders to the step's owners (resolved from
+ * the directory in the department's scope), overdue at the due with an email to the owners and an
+ * escalation to the first role of the step's chain, and decisions (approve, or reject = return
+ * for changes) as an Update. The exam-lifecycle issue replaces it with every SOP step.
  */
 export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkflowState> {
   const { workflowId, runId } = workflowInfo();
@@ -47,6 +50,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     opensAt: Date.now(),
   }).steps.find((s) => s.key === DEPARTMENT_DISCUSSION);
   if (plan === undefined) throw new Error(`the plan has no step ${DEPARTMENT_DISCUSSION}`);
+
   const step: StepState = {
     stepId: rule.id,
     clauses: rule.clauses,
@@ -56,6 +60,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     dueAt: plan.dueAt,
     reminders: plan.reminders,
     remindersSent: [],
+    rejections: 0,
   };
   const state: ExamWorkflowState = { examId: input.examId, steps: [step] };
   const ref = {
@@ -64,6 +69,16 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     clauses: step.clauses,
     workflowId,
     runId,
+  };
+  const notice = {
+    stepKey: plan.key,
+    departmentId: input.departmentId,
+    title: rule.title,
+    discipline: input.discipline,
+    examDate: input.facts.days[0],
+    endOfDayDue: isCalendarUnit(plan.offset.unit),
+    timeZone: input.calendar.timeZone,
+    linkExpiresAt: linkExpiry(input.policy, input.calendar, plan.dueAt),
   };
   const decided = (): boolean => step.status === 'approved';
   /** Applies a transition and returns the snapshot the read model stores (newest version wins). */
@@ -74,61 +89,111 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
 
   setHandler(examStateQuery, () => state);
   setHandler(
-    approveStepUpdate,
-    async (request): Promise<ApproveStepResult> => {
-      const approvedAt = Date.now();
+    decideStepUpdate,
+    async (request: DecideStepRequest): Promise<DecideStepResult> => {
+      const at = Date.now();
       const before = step.status;
-      const snapshot = transition({
-        status: 'approved',
-        approvedAt,
-        approvedBy: request.actor,
-        comment: request.comment,
-      });
-      await acts.recordStepApproved({
+      const snapshot =
+        request.decision === 'approve'
+          ? transition({
+              status: 'approved',
+              approvedAt: at,
+              approvedBy: request.actor,
+              comment: request.comment,
+            })
+          : transition({
+              rejectedAt: at,
+              rejectedBy: request.actor,
+              comment: request.comment,
+              rejections: step.rejections + 1,
+            });
+      await acts.recordStepDecision({ ...ref, step: snapshot, request, at, before });
+      await acts.notifyStep({
         ...ref,
+        ...notice,
         step: snapshot,
-        actor: request.actor,
-        at: approvedAt,
-        before,
+        at,
+        kind: request.decision === 'approve' ? 'decided' : 'reopened',
+        role: rule.ownerRole,
+        scheduledFor: at,
+        decidable: request.decision === 'reject',
+        decision: {
+          action: request.decision === 'approve' ? 'approved' : 'rejected',
+          actorName: request.actorName,
+          at,
+          comment: request.comment,
+        },
       });
       return {
         examId: input.examId,
         stepId: step.stepId,
-        status: 'approved',
-        approvedAt,
-        approvedBy: request.actor,
-        late: approvedAt > step.dueAt,
+        decision: request.decision,
+        status: step.status,
+        decidedAt: at,
+        decidedBy: request.actor,
+        late: at > step.dueAt,
       };
     },
-    { validator: (request: ApproveStepRequest) => checkApprove(state, request) },
+    { validator: (request: DecideStepRequest) => checkDecision(state, request) },
   );
 
   await acts.recordStepOpened({ ...ref, step: { ...step }, at: step.openedAt });
+  await acts.notifyStep({
+    ...ref,
+    ...notice,
+    step: { ...step },
+    at: step.openedAt,
+    kind: 'opened',
+    role: rule.ownerRole,
+    scheduledFor: step.openedAt,
+    decidable: true,
+  });
 
   for (const reminderAt of plan.reminders) {
     if (await waitUntil(reminderAt, decided)) break;
     const snapshot = transition({ remindersSent: [...step.remindersSent, reminderAt] });
-    await acts.sendStepReminder({
+    await acts.notifyStep({
       ...ref,
+      ...notice,
       step: snapshot,
-      to: input.ownerEmail,
-      discipline: input.discipline,
-      department: input.department,
-      examDate: input.facts.days[0],
-      reminderAt,
-      timeZone: input.policy.timeZone,
-      title: rule.title,
       at: Date.now(),
+      kind: 'reminder',
+      role: rule.ownerRole,
+      scheduledFor: reminderAt,
+      decidable: true,
     });
   }
 
   if (!(await waitUntil(step.dueAt, decided))) {
     const overdueAt = Date.now();
-    await acts.markStepOverdue({
+    const snapshot = transition({ status: 'overdue', overdueAt });
+    await acts.markStepOverdue({ ...ref, step: snapshot, at: overdueAt });
+    await acts.notifyStep({
       ...ref,
-      step: transition({ status: 'overdue', overdueAt }),
+      ...notice,
+      step: snapshot,
       at: overdueAt,
+      kind: 'overdue',
+      role: rule.ownerRole,
+      scheduledFor: overdueAt,
+      decidable: true,
+      overdueSince: step.dueAt,
     });
+    // DEADLINES.md: the owner's supervisor is notified (the next role of the step's chain).
+    const supervisor = rule.escalation[0];
+    if (supervisor !== undefined) {
+      await acts.notifyStep({
+        ...ref,
+        ...notice,
+        step: snapshot,
+        at: overdueAt,
+        kind: 'escalation',
+        role: supervisor,
+        scheduledFor: overdueAt,
+        decidable: false,
+        overdueSince: step.dueAt,
+      });
+    }
   }
 
   await condition(decided);

@@ -1,10 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import type { Decision } from '../../workflows/exam.contract';
+import { Allow, CurrentPrincipal, STAFF } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
 import { badRequest } from '../common/problem';
 import { IdempotencyService } from '../common/idempotency.service';
-import { ApproveStepDto, CreateExamDto } from './exams.dto';
-import { ExamsService } from './exams.service';
+import { ApproveStepDto, CreateExamDto, RejectStepDto } from './exams.dto';
+import { ExamsService, REGISTRARS_OF_EXAMS } from './exams.service';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
@@ -18,86 +21,146 @@ function requireKey(key: string | undefined, required: boolean): string | undefi
   return key;
 }
 
+const IDEMPOTENCY_REQUIRED = {
+  name: 'Idempotency-Key',
+  required: true,
+  description: 'a repeat with the same key acts once and returns the first answer',
+};
+
+function reply(
+  res: Response,
+  answer: { status: number; body: unknown; replayed: boolean },
+): unknown {
+  res.status(answer.status);
+  if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  if (answer.status >= 400) res.type('application/problem+json');
+  return answer.body;
+}
+
 @ApiTags('exams')
-@Controller('exams')
+@ApiBearerAuth()
+@Controller()
 export class ExamsController {
   constructor(
     @Inject(ExamsService) private readonly exams: ExamsService,
     @Inject(IdempotencyService) private readonly idempotency: IdempotencyService,
   ) {}
 
-  @Post()
+  @Post('exams')
+  @Allow(...REGISTRARS_OF_EXAMS)
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register an exam and start its workflow exam-<id>' })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'a repeat returns the first answer',
+  @ApiOperation({
+    summary: 'Register an exam of a department in your scope and start its workflow exam-<id>',
   })
+  @ApiHeader({ ...IDEMPOTENCY_REQUIRED, required: false })
   @ApiResponse({ status: 201, description: 'exam stored, workflow started, plan of its steps' })
   @ApiResponse({ status: 400, description: 'bad input; errors name each field' })
+  @ApiResponse({ status: 403, description: 'the department is outside your scope' })
   @ApiResponse({ status: 409, description: 'the exam (or its workflow) already exists' })
   async create(
+    @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateExamDto,
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const key = requireKey(rawKey, false);
-    if (key === undefined) return this.exams.create(dto, Date.now());
-    const answer = await this.idempotency.run('POST /exams', key, dto, async () => ({
-      status: 201,
-      body: await this.exams.create(dto, Date.now()),
-    }));
-    return this.reply(res, answer);
+    if (key === undefined) return this.exams.create(principal, dto, Date.now());
+    const answer = await this.idempotency.run(
+      `${principal.personId} POST /exams`,
+      key,
+      dto,
+      async () => ({
+        status: 201,
+        body: await this.exams.create(principal, dto, Date.now()),
+      }),
+    );
+    return reply(res, answer);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: "The exam and its steps' state from the read model" })
-  @ApiResponse({ status: 404, description: 'no such exam' })
-  get(@Param('id') id: string): Promise<unknown> {
-    return this.exams.get(id);
+  @Get('exams/:id')
+  @Allow(...STAFF)
+  @ApiOperation({ summary: "The exam and its steps' state (404 when outside your scope)" })
+  @ApiResponse({ status: 404, description: 'no such exam, or not yours to see' })
+  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<unknown> {
+    return this.exams.get(principal, id);
   }
 
-  @Post(':id/steps/:step/approve')
+  @Post('exams/:id/steps/:step/approve')
+  @Allow(...STAFF)
   @HttpCode(200)
-  @ApiOperation({
-    summary: 'Approve a step (delivered to the workflow as an Update with a validator)',
-  })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: true,
-    description: 'a repeat with the same key acts once',
-  })
+  @ApiOperation({ summary: 'Approve a step you own (an Update to the workflow, with a validator)' })
+  @ApiHeader(IDEMPOTENCY_REQUIRED)
   @ApiResponse({ status: 200, description: 'approved' })
+  @ApiResponse({ status: 403, description: 'you do not own this step' })
   @ApiResponse({ status: 404, description: 'no such exam or step' })
   @ApiResponse({ status: 409, description: 'the step is not open' })
-  async approve(
+  approve(
+    @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Param('step') step: string,
     @Body() dto: ApproveStepDto,
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
+    return this.decide(principal, id, step, 'approve', dto.comment, dto, rawKey, res);
+  }
+
+  @Post('exams/:id/steps/:step/reject')
+  @Allow(...STAFF)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Return a step you own for changes: it stays open, its owners are told why',
+  })
+  @ApiHeader(IDEMPOTENCY_REQUIRED)
+  @ApiResponse({ status: 200, description: 'returned for changes' })
+  @ApiResponse({ status: 403, description: 'you do not own this step' })
+  @ApiResponse({ status: 404, description: 'no such exam or step' })
+  @ApiResponse({ status: 409, description: 'the step is not open' })
+  reject(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('step') step: string,
+    @Body() dto: RejectStepDto,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    return this.decide(principal, id, step, 'reject', dto.comment, dto, rawKey, res);
+  }
+
+  @Get('me/tasks')
+  @Allow('*')
+  @ApiOperation({ summary: 'My open steps (owned through my roles and scopes), sorted by due' })
+  tasks(@CurrentPrincipal() principal: Principal) {
+    return this.exams.tasks(principal, Date.now());
+  }
+
+  private async decide(
+    principal: Principal,
+    id: string,
+    step: string,
+    decision: Decision,
+    comment: string | undefined,
+    dto: object,
+    rawKey: string | undefined,
+    res: Response,
+  ): Promise<unknown> {
     const key = requireKey(rawKey, true)!;
     const answer = await this.idempotency.run(
-      `POST /exams/${id}/steps/${step}/approve`,
+      `${principal.personId} POST /exams/${id}/steps/${step}/${decision}`,
       key,
       dto,
       async () => ({
         status: 200,
-        body: await this.exams.approve(id, step, dto, key),
+        body: await this.exams.decide(
+          principal,
+          id,
+          step,
+          decision,
+          comment,
+          `${decision}/${step}/${principal.personId}/${key}`,
+        ),
       }),
     );
-    return this.reply(res, answer);
-  }
-
-  private reply(
-    res: Response,
-    answer: { status: number; body: unknown; replayed: boolean },
-  ): unknown {
-    res.status(answer.status);
-    if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    if (answer.status >= 400) res.type('application/problem+json');
-    return answer.body;
+    return reply(res, answer);
   }
 }

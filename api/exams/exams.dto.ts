@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
-  IsEmail,
   IsInt,
   Max,
   Min,
@@ -31,10 +30,13 @@ export class CreateExamDto {
   @MaxLength(200)
   discipline!: string;
 
-  @ApiProperty({ example: 'Department of Anatomy' })
+  @ApiProperty({
+    example: 'anatomy',
+    description: 'the department (an org unit id of the directory) that holds the exam',
+  })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxLength(64)
   department!: string;
 
   @ApiProperty({
@@ -99,28 +101,23 @@ export class CreateExamDto {
   @IsOptional()
   @IsBoolean({ message: 'retake must be true or false' })
   retake?: boolean;
-
-  @ApiProperty({
-    description: "Department head's email, reminded until the step is done",
-    example: 'head.anatomy@example.edu.kz',
-  })
-  @IsEmail({ require_tld: false }, { message: 'ownerEmail must be an email address' })
-  ownerEmail!: string;
 }
 
 export class ApproveStepDto {
-  @ApiProperty({
-    description: 'Who approves (a person id or email; sign-in replaces this)',
-    example: 'head.anatomy@example.edu.kz',
-  })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  actor!: string;
-
   @ApiPropertyOptional({ example: 'Discussed at the department meeting, minutes No. 7' })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   comment?: string;
+}
+
+export class RejectStepDto {
+  @ApiProperty({
+    description: 'what has to change (the step stays open and its owners are told)',
+    example: 'Questions 12 and 31 repeat; the rubric lacks the situational task',
+  })
+  @IsString()
+  @IsNotEmpty({ message: 'comment must say what has to change' })
+  @MaxLength(2000)
+  comment!: string;
 }

@@ -3,10 +3,10 @@ import type { EntityManager } from 'typeorm';
 export interface ExamRecord {
   id: string;
   discipline: string;
-  department: string;
+  /** The department's org unit id (also the natural key's department). */
+  departmentId: string;
   examDate: string;
   startsAt: Date;
-  ownerEmail: string;
   policyVersion: string;
   workflowId: string;
 }
@@ -17,15 +17,14 @@ export async function insertExam(
   exam: ExamRecord,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO exam (id, discipline, department, exam_date, starts_at, owner_email, policy_version, workflow_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO exam (id, discipline, department, department_id, exam_date, starts_at, policy_version, workflow_id)
+     VALUES ($1, $2, $3, $3, $4, $5, $6, $7)`,
     [
       exam.id,
       exam.discipline,
-      exam.department,
+      exam.departmentId,
       exam.examDate,
       exam.startsAt,
-      exam.ownerEmail,
       exam.policyVersion,
       exam.workflowId,
     ],

@@ -1,27 +1,51 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import { DEPARTMENT_DISCUSSION } from '../../sop/default-policy';
 import { planExam, PlanInputError, type ExamFacts } from '../../sop/plan';
-import { findStep, type Policy } from '../../sop/policy';
-import { dateInZone, isoInZone } from '../common/time';
-import type { SopService } from '../plans/sop.service';
-import { examWorkflowId, type ApproveStepResult } from '../../workflows/exam.contract';
+import { DEPARTMENT_DISCUSSION, findStep, type Policy, type Role } from '../../sop/policy';
+import {
+  examWorkflowId,
+  type Decision,
+  type DecideStepRequest,
+  type DecideStepResult,
+} from '../../workflows/exam.contract';
+import { holdsIn, type Principal } from '../auth/principal';
 import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
+import { dateInZone, isoInZone } from '../common/time';
+import { findUnit, unitChain } from '../directory/directory.repository';
+import type { SopService } from '../plans/sop.service';
 import type { StartResult, TemporalGateway } from '../temporal/temporal.gateway';
-import type { ApproveStepDto, CreateExamDto } from './exams.dto';
+import type { CreateExamDto } from './exams.dto';
 import { insertExam } from './exams.repository';
 
 /** When a registration gives no end of the sitting (E): a product default, said in the README. */
 const DEFAULT_SITTING_HOURS = 3;
 
+/** Who may register an exam, in a scope covering its department. */
+export const REGISTRARS_OF_EXAMS: Role[] = ['department_head', 'dean', 'testing_centre', 'admin'];
+/** Who reads any exam in their scope without owning a step (auditors read everything). */
+const READERS: Role[] = [
+  'department_head',
+  'department_responsible',
+  'examiner',
+  'programme_committee',
+  'dean',
+  'deans_office',
+  'testing_centre',
+  'registrar',
+  'distance_learning',
+  'vice_rector',
+  'auditor',
+  'admin',
+];
+
 interface ExamRow {
   id: string;
   discipline: string;
   department: string;
+  department_id: string;
   exam_date: string;
   starts_at: Date;
-  owner_email: string;
   policy_version: string;
   workflow_id: string;
   created_at: Date;
@@ -56,8 +80,20 @@ export class ExamsService {
     return at === null ? null : isoInZone(this.policy.timeZone, at);
   }
 
+  private async chain(departmentId: string): Promise<string[]> {
+    return (await unitChain(this.db, departmentId)).map((u) => u.id);
+  }
+
   /** Stores the exam and starts `exam-<id>` in one unit: if the start fails, nothing is saved. */
-  async create(dto: CreateExamDto, now: number) {
+  async create(principal: Principal, dto: CreateExamDto, now: number) {
+    const department = await findUnit(this.db, dto.department);
+    if (department === undefined || department.kind !== 'department')
+      throw badRequest('department', `"${dto.department}" is not a department of the directory`);
+    if (!holdsIn(principal, REGISTRARS_OF_EXAMS, await this.chain(department.id)))
+      throw new ProblemException({
+        status: 403,
+        detail: `registering an exam of ${department.id} needs ${REGISTRARS_OF_EXAMS.join(', ')} in its scope`,
+      });
     const zone = this.policy.timeZone;
     const startsAt = dto.startsAt
       ? DateTime.fromISO(dto.startsAt, { setZone: true })
@@ -104,10 +140,9 @@ export class ExamsService {
       await insertExam(this.db, {
         id,
         discipline: dto.discipline,
-        department: dto.department,
+        departmentId: department.id,
         examDate: dto.examDate,
         startsAt: startsAt.toJSDate(),
-        ownerEmail: dto.ownerEmail,
         policyVersion: this.policy.version,
         workflowId,
       });
@@ -115,11 +150,11 @@ export class ExamsService {
       if ((error as { code?: string }).code !== '23505') throw error;
       const existing = await this.db.query<{ id: string }[]>(
         `SELECT id FROM exam WHERE id = $1 OR (department = $2 AND discipline = $3 AND exam_date = $4)`,
-        [id, dto.department, dto.discipline, dto.examDate],
+        [id, department.id, dto.discipline, dto.examDate],
       );
       const examId = existing[0]?.id ?? id;
       throw conflict(
-        `exam ${examId} already exists for this id or for ${dto.discipline}, ${dto.department} on ${dto.examDate}`,
+        `exam ${examId} already exists for this id or for ${dto.discipline}, ${department.id} on ${dto.examDate}`,
         { examId },
       );
     }
@@ -128,9 +163,8 @@ export class ExamsService {
       started = await this.temporal.startExam({
         examId: id,
         discipline: dto.discipline,
-        department: dto.department,
+        departmentId: department.id,
         facts,
-        ownerEmail: dto.ownerEmail,
         policy: this.policy,
         calendar,
       });
@@ -147,6 +181,7 @@ export class ExamsService {
     const steps = planned.map((plan) => ({
       stepId: plan.stepId,
       clauses: plan.clauses,
+      ownerRole: plan.ownerRole,
       dueAt: this.iso(plan.dueAt),
       dueDate: plan.dueDate,
       reminders: plan.reminders.map((r) => this.iso(r)),
@@ -154,7 +189,7 @@ export class ExamsService {
     return {
       id,
       discipline: dto.discipline,
-      department: dto.department,
+      department: department.id,
       examDate: dto.examDate,
       startsAt: this.iso(startsAt.toMillis()),
       endsAt: this.iso(endsAt.toMillis()),
@@ -165,10 +200,19 @@ export class ExamsService {
     };
   }
 
-  async get(id: string) {
+  /** An exam the principal may read; 404 (not 403) otherwise, so existence does not leak. */
+  private async readable(principal: Principal, id: string): Promise<ExamRow> {
     const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [id]);
     const exam = exams[0];
     if (exam === undefined) throw notFound(`exam ${id} does not exist`);
+    const chain = await this.chain(exam.department_id);
+    const owns = this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole], chain));
+    if (!holdsIn(principal, READERS, chain) && !owns) throw notFound(`exam ${id} does not exist`);
+    return exam;
+  }
+
+  async get(principal: Principal, id: string) {
+    const exam = await this.readable(principal, id);
     const steps = await this.db.query<StepRow[]>(
       `SELECT * FROM exam_step WHERE exam_id = $1 ORDER BY due_at`,
       [id],
@@ -176,16 +220,16 @@ export class ExamsService {
     return {
       id: exam.id,
       discipline: exam.discipline,
-      department: exam.department,
+      department: exam.department_id,
       examDate: exam.exam_date,
       startsAt: this.iso(exam.starts_at),
-      ownerEmail: exam.owner_email,
       policyVersion: exam.policy_version,
       workflowId: exam.workflow_id,
       createdAt: this.iso(exam.created_at),
       steps: steps.map((s) => ({
         stepId: s.step_id,
         clauses: s.clauses,
+        ownerRole: findStep(this.policy, s.step_id)?.ownerRole ?? null,
         status: s.status,
         dueAt: this.iso(s.due_at),
         dueDate: dateInZone(this.policy.timeZone, s.due_at),
@@ -200,30 +244,57 @@ export class ExamsService {
     };
   }
 
-  async approve(examId: string, stepId: string, dto: ApproveStepDto, idempotencyKey: string) {
-    const exams = await this.db.query<
-      {
-        id: string;
-      }[]
-    >(`SELECT id FROM exam WHERE id = $1`, [examId]);
-    if (exams.length === 0) throw notFound(`exam ${examId} does not exist`);
-    if (findStep(this.policy, stepId) === undefined)
-      throw notFound(`step ${stepId} does not exist`);
+  /**
+   * Checks that the principal owns the step (holds its owner role in a scope covering the exam's
+   * department) and returns what the workflow needs. Readers who do not own it get 403; people
+   * who may not see the exam get 404.
+   */
+  async requireOwner(principal: Principal, examId: string, stepId: string) {
+    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [examId]);
+    const exam = exams[0];
+    if (exam === undefined) throw notFound(`exam ${examId} does not exist`);
+    const chain = await this.chain(exam.department_id);
+    const rule = findStep(this.policy, stepId);
+    const visible =
+      holdsIn(principal, READERS, chain) ||
+      this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole], chain));
+    if (!visible) throw notFound(`exam ${examId} does not exist`);
+    if (rule === undefined) throw notFound(`step ${stepId} does not exist`);
+    if (!holdsIn(principal, [rule.ownerRole], chain)) {
+      throw new ProblemException({
+        status: 403,
+        detail: `step ${stepId} (${rule.clauses.join(', ')}) is decided by ${rule.ownerRole} of ${exam.department_id}`,
+      });
+    }
+    return { exam, rule };
+  }
 
-    const outcome = await this.temporal.approve(
+  async decide(
+    principal: Principal,
+    examId: string,
+    stepId: string,
+    decision: Decision,
+    comment: string | undefined,
+    updateId: string,
+    via: DecideStepRequest['via'] = { kind: 'api' },
+  ) {
+    await this.requireOwner(principal, examId, stepId);
+    const outcome = await this.temporal.decide(
       examId,
-      { stepId, actor: dto.actor, comment: dto.comment },
-      `approve/${stepId}/${idempotencyKey}`,
+      { stepId, decision, actor: principal.personId, actorName: principal.fullName, comment, via },
+      updateId,
     );
     switch (outcome.kind) {
-      case 'approved':
-        return this.approvalBody(outcome.result);
+      case 'decided':
+        return this.decisionBody(outcome.result);
       case 'refused':
         switch (outcome.refusal) {
           case 'unknown-step':
             throw notFound(outcome.message);
           case 'missing-actor':
             throw badRequest('actor', outcome.message);
+          case 'missing-reason':
+            throw badRequest('comment', outcome.message);
           case 'not-open':
             throw conflict(outcome.message);
         }
@@ -231,17 +302,67 @@ export class ExamsService {
       case 'workflow-closed':
         throw conflict(`exam ${examId} has no open step ${stepId}: its workflow has completed`);
     }
-    throw new ProblemException({ status: 500, detail: 'unhandled approval outcome' });
+    throw new ProblemException({ status: 500, detail: 'unhandled decision outcome' });
   }
 
-  private approvalBody(result: ApproveStepResult) {
+  private decisionBody(result: DecideStepResult) {
     return {
       examId: result.examId,
       stepId: result.stepId,
+      decision: result.decision,
       status: result.status,
-      approvedAt: this.iso(result.approvedAt),
-      approvedBy: result.approvedBy,
+      decidedAt: this.iso(result.decidedAt),
+      decidedBy: result.decidedBy,
       late: result.late,
+    };
+  }
+
+  /**
+   * The caller's inbox: open and overdue steps whose owner role they hold in a scope covering the
+   * exam's department (the unit, its school or the institution), sorted by due.
+   */
+  async tasks(principal: Principal, now: number) {
+    const owners = this.policy.steps.map((s) => [s.id, s.ownerRole] as const);
+    const rows = await this.db.query<
+      (StepRow & {
+        exam_id: string;
+        discipline: string;
+        department_id: string;
+        exam_date: string;
+      })[]
+    >(
+      `SELECT s.*, e.discipline, e.department_id, e.exam_date
+         FROM exam_step s
+         JOIN exam e ON e.id = s.exam_id
+         JOIN unnest($2::text[], $3::text[]) AS o(step_id, role) ON o.step_id = s.step_id
+         JOIN org_unit d ON d.id = e.department_id
+         LEFT JOIN org_unit sc ON sc.id = d.parent_id
+        WHERE s.status IN ('open', 'overdue')
+          AND EXISTS (SELECT 1 FROM role_assignment r
+                       WHERE r.person_id = $1 AND r.role = o.role
+                         AND r.scope_id IN (d.id, sc.id, sc.parent_id))
+        ORDER BY s.due_at, s.exam_id, s.step_id`,
+      [principal.personId, owners.map((o) => o[0]), owners.map((o) => o[1])],
+    );
+    return {
+      items: rows.map((r) => {
+        const rule = findStep(this.policy, r.step_id);
+        return {
+          examId: r.exam_id,
+          discipline: r.discipline,
+          department: r.department_id,
+          examDate: r.exam_date,
+          stepId: r.step_id,
+          title: rule?.title[principal.language] ?? r.step_id,
+          clauses: r.clauses,
+          status: r.status,
+          overdue: r.status === 'overdue' || r.due_at.getTime() < now,
+          dueAt: this.iso(r.due_at),
+          dueDate: dateInZone(this.policy.timeZone, r.due_at),
+          actions: ['approve', 'reject'],
+        };
+      }),
+      nextCursor: null,
     };
   }
 }

@@ -14,13 +14,13 @@ import {
 import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
-  approveStepUpdate,
+  decideStepUpdate,
   examWorkflowId,
   EXAM_WORKFLOW_TYPE,
   SEARCH_ATTRIBUTES,
-  type ApproveRefusal,
-  type ApproveStepRequest,
-  type ApproveStepResult,
+  type DecideRefusal,
+  type DecideStepRequest,
+  type DecideStepResult,
   type ExamWorkflowInput,
 } from '../../workflows/exam.contract';
 
@@ -28,9 +28,9 @@ export type StartResult =
   | { kind: 'started'; workflowId: string; runId: string }
   | { kind: 'already-started'; workflowId: string };
 
-export type ApproveOutcome =
-  | { kind: 'approved'; result: ApproveStepResult }
-  | { kind: 'refused'; refusal: ApproveRefusal; message: string }
+export type DecideOutcome =
+  | { kind: 'decided'; result: DecideStepResult }
+  | { kind: 'refused'; refusal: DecideRefusal; message: string }
   | { kind: 'workflow-closed' };
 
 const examIdKey = defineSearchAttributeKey(
@@ -76,7 +76,7 @@ export class TemporalGateway {
         // Registered by scripts/infra.ts on the dev server; production registers them once.
         typedSearchAttributes: new TypedSearchAttributes([
           { key: examIdKey, value: input.examId },
-          { key: departmentKey, value: input.department },
+          { key: departmentKey, value: input.departmentId },
           { key: examDateKey, value: new Date(input.facts.startsAt ?? input.facts.endsAt) },
         ]),
       });
@@ -88,21 +88,26 @@ export class TemporalGateway {
     }
   }
 
-  /** Delivers an approval as an Update; `updateId` (from the Idempotency-Key) makes repeats act once. */
-  async approve(
+  /**
+   * Delivers a decision as an Update; `updateId` (from the Idempotency-Key, or the email link's id)
+   * makes repeats act once.
+   */
+  async decide(
     examId: string,
-    request: ApproveStepRequest,
+    request: DecideStepRequest,
     updateId: string,
-  ): Promise<ApproveOutcome> {
+  ): Promise<DecideOutcome> {
     const handle = this.client.workflow.getHandle(examWorkflowId(examId));
     try {
-      const result = await handle.executeUpdate(approveStepUpdate, { args: [request], updateId });
-      return { kind: 'approved', result };
+      const result = await handle.executeUpdate(decideStepUpdate, { args: [request], updateId });
+      return { kind: 'decided', result };
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-        const match = /^(unknown-step|not-open|missing-actor): (.*)$/s.exec(error.cause.message);
+        const match = /^(unknown-step|not-open|missing-actor|missing-reason): (.*)$/s.exec(
+          error.cause.message,
+        );
         if (match !== null)
-          return { kind: 'refused', refusal: match[1] as ApproveRefusal, message: match[2] };
+          return { kind: 'refused', refusal: match[1] as DecideRefusal, message: match[2] };
       }
       if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
       throw error;

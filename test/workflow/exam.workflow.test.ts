@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -11,12 +12,13 @@ import { calendarYears } from '../../sop/calendar';
 import { DEFAULT_POLICY } from '../../sop/default-policy';
 import { resolveCalendar } from '../../sop/holidays';
 import {
-  approveStepUpdate,
+  decideStepUpdate,
   examStateQuery,
   examWorkflowId,
   type ExamWorkflowInput,
 } from '../../workflows/exam.contract';
 import { examWorkflow } from '../../workflows/exam.workflow';
+import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
 import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
 
 /**
@@ -67,7 +69,12 @@ beforeEach(async () => {
     connection: env.nativeConnection,
     taskQueue: uniqueId('wf-exam'),
     workflowBundle: bundle,
-    activities: createActivities({ db, mailer, publicUrl: 'http://emtihan.test' }),
+    activities: createActivities({
+      db,
+      mailer,
+      publicUrl: 'http://emtihan.test',
+      linkSecret: 'x'.repeat(32),
+    }),
   });
   running = worker.run();
 });
@@ -78,11 +85,18 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-async function startExam(examId: string, examDate = EXAM_DATE) {
+async function startExam(
+  examId: string,
+  examDate = EXAM_DATE,
+): Promise<{
+  handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof examWorkflow>>>;
+  dir: DirectoryFixture;
+}> {
+  const dir = await seedDirectory(db, examId);
   const input: ExamWorkflowInput = {
     examId,
     discipline: 'Human anatomy',
-    department: `Department of Anatomy ${examId}`,
+    departmentId: dir.departmentId,
     facts: {
       examId,
       days: [examDate],
@@ -92,23 +106,24 @@ async function startExam(examId: string, examDate = EXAM_DATE) {
       summer: false,
       retake: false,
     },
-    ownerEmail: 'head.anatomy@example.edu.kz',
     policy: DEFAULT_POLICY,
     calendar: resolveCalendar(DEFAULT_POLICY, calendarYears([examDate])),
   };
   await insertExam(db, {
-    ...input,
     id: examId,
+    discipline: input.discipline,
+    departmentId: dir.departmentId,
     examDate,
     startsAt: new Date(input.facts.startsAt!),
     policyVersion: DEFAULT_POLICY.version,
     workflowId: examWorkflowId(examId),
   });
-  return env.client.workflow.start(examWorkflow, {
+  const handle = await env.client.workflow.start(examWorkflow, {
     taskQueue: worker.options.taskQueue,
     workflowId: examWorkflowId(examId),
     args: [input],
   });
+  return { handle, dir };
 }
 
 async function skipTo(at: number): Promise<void> {
@@ -129,7 +144,7 @@ async function auditActions(examId: string) {
 
 test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue at the due instant, and a late approval completes it once', async () => {
   const examId = uniqueId('wf-overdue');
-  const handle = await startExam(examId);
+  const { handle, dir } = await startExam(examId);
 
   const opened = await waitFor(
     'the step to open',
@@ -156,30 +171,66 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
   expect(overdue.overdueAt! - DUE).toBeGreaterThanOrEqual(0);
   expect(overdue.overdueAt! - DUE).toBeLessThan(1_000);
 
-  // Each reminder left through the outbox at its planned instant, once.
+  // Each reminder left through the outbox at its planned instant, once, to the department head.
   const outbox = await db.query<
-    { scheduled_for: Date; triggered_at: Date; status: string; recipient: string }[]
+    {
+      kind: string;
+      scheduled_for: Date;
+      triggered_at: Date;
+      status: string;
+      recipient: string;
+      body_text: string;
+    }[]
   >(
-    `SELECT scheduled_for, triggered_at, status, recipient FROM outbox WHERE exam_id = $1 ORDER BY scheduled_for`,
+    `SELECT kind, scheduled_for, triggered_at, status, recipient, body_text FROM outbox WHERE exam_id = $1 ORDER BY scheduled_for, kind`,
     [examId],
   );
-  expect(outbox.map((r) => r.scheduled_for.getTime())).toEqual(REMINDERS);
-  for (const row of outbox) {
+  const reminders = outbox.filter((r) => r.kind === 'step.reminder');
+  expect(reminders.map((r) => r.scheduled_for.getTime())).toEqual(REMINDERS);
+  for (const row of reminders) {
     expect(row.triggered_at.getTime() - row.scheduled_for.getTime()).toBeGreaterThanOrEqual(0);
     expect(row.triggered_at.getTime() - row.scheduled_for.getTime()).toBeLessThan(1_000);
     expect(row.status).toBe('sent');
+    expect(row.recipient).toBe(dir.head.email);
   }
+  // DEADLINES.md: opened, 4 reminders and overdue to the owner; the escalation to the dean (GP 3's chain).
+  expect(outbox.map((r) => [r.kind, r.recipient])).toEqual([
+    ['step.opened', dir.head.email],
+    ...REMINDERS.map(() => ['step.reminder', dir.head.email]),
+    ['step.escalation', dir.dean.email],
+    ['step.overdue', dir.head.email],
+  ]);
+  // The outbox keeps link placeholders, never tokens.
+  expect(outbox[1].body_text).toMatch(/\/links\/\{\{link:[0-9a-f-]{36}\}\}/);
   const mail = await waitFor(
-    '4 reminders in the SMTP catcher',
+    '7 emails in the SMTP catcher',
     async () => {
       const caught = await caughtMail(examId);
-      return caught.length >= 4 ? caught : undefined;
+      return caught.length >= 7 ? caught : undefined;
     },
     30_000,
   );
-  expect(mail).toHaveLength(4);
-  expect(mail[0].mail.subject).toContain('GP 3, row 1');
-  expect(mail[0].header('x-emtihan-clause')).toBe('GP 3, row 1');
+  expect(mail).toHaveLength(7);
+  for (const m of mail) expect(m.header('x-emtihan-clause')).toBe('GP 3, row 1');
+  const reminder = mail.find((m) => m.header('x-emtihan-kind') === 'reminder')!;
+  expect(reminder.mail.subject).toContain('GP 3, row 1');
+  // The head reads Kazakh; the email carries working approve and reject links.
+  expect(reminder.mail.text).toContain('Сәрсенбаева');
+  const links = [
+    ...(reminder.mail.text ?? '').matchAll(/http:\/\/emtihan\.test\/links\/([A-Za-z0-9_-]{43})/g),
+  ].map((m) => m[1]);
+  expect(links).toHaveLength(2);
+  const stored = await db.query<{ action: string; person_id: string }[]>(
+    `SELECT action, person_id FROM email_link WHERE token_hash = ANY($1::bytea[]) ORDER BY action`,
+    [links.map((t) => createHash('sha256').update(t).digest())],
+  );
+  expect(stored).toEqual([
+    { action: 'approve', person_id: dir.head.id },
+    { action: 'reject', person_id: dir.head.id },
+  ]);
+  const escalation = mail.find((m) => m.header('x-emtihan-kind') === 'escalation')!;
+  expect(escalation.mail.to).toMatchObject({ text: dir.dean.email });
+  expect(escalation.mail.text ?? '').not.toMatch(/\/links\//);
 
   const stepRow = await db.query<
     {
@@ -191,18 +242,21 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
 
   const request = {
     stepId: 'departmentDiscussion',
-    actor: 'head.anatomy@example.edu.kz',
+    decision: 'approve' as const,
+    actor: dir.head.id,
+    actorName: dir.head.fullName,
     comment: 'minutes No. 7',
+    via: { kind: 'api' as const },
   };
-  const first = await handle.executeUpdate(approveStepUpdate, {
+  const first = await handle.executeUpdate(decideStepUpdate, {
     args: [request],
     updateId: 'approve-1',
   });
-  const repeat = await handle.executeUpdate(approveStepUpdate, {
+  const repeat = await handle.executeUpdate(decideStepUpdate, {
     args: [request],
     updateId: 'approve-1',
   });
-  expect(first).toMatchObject({ status: 'approved', late: true, approvedBy: request.actor });
+  expect(first).toMatchObject({ status: 'approved', late: true, decidedBy: request.actor });
   expect(repeat).toEqual(first);
 
   const final = await handle.result();
@@ -221,22 +275,26 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
   const actions = await auditActions(examId);
   expect(actions.map((a) => a.action)).toEqual([
     'step.opened',
+    'step.opened-sent',
     'step.reminder-sent',
     'step.reminder-sent',
     'step.reminder-sent',
     'step.reminder-sent',
     'step.overdue',
+    'step.overdue-sent',
+    'step.escalation-sent',
     'step.approved',
+    'step.decided-sent',
   ]);
   expect(actions.every((a) => a.clauses.join(',') === 'GP 3,row 1')).toBe(true);
-  expect(actions.at(-1)?.actor).toBe(request.actor);
+  expect(actions.at(-2)?.actor).toBe(request.actor);
 });
 
 test('GP 3 / row 1: an approval before the due instant stops the remaining reminders and is not late', async () => {
   // Thursday 16 March 2028: D − 2 months is Sunday 16 January, due Friday 14 January; the first
   // reminder is 09:00 on Friday 7 January.
   const examId = uniqueId('wf-ontime');
-  const handle = await startExam(examId, '2028-03-16');
+  const { handle, dir } = await startExam(examId, '2028-03-16');
   const firstReminder = Date.parse('2028-01-07T09:00:00+05:00');
   expect(
     (
@@ -255,25 +313,39 @@ test('GP 3 / row 1: an approval before the due instant stops the remaining remin
     30_000,
   );
 
-  const result = await handle.executeUpdate(approveStepUpdate, {
-    args: [{ stepId: 'departmentDiscussion', actor: 'head.anatomy@example.edu.kz' }],
+  const result = await handle.executeUpdate(decideStepUpdate, {
+    args: [
+      {
+        stepId: 'departmentDiscussion',
+        decision: 'approve',
+        actor: dir.head.id,
+        actorName: dir.head.fullName,
+        via: { kind: 'api' },
+      },
+    ],
     updateId: 'approve-on-time',
   });
   expect(result.late).toBe(false);
   const final = await handle.result();
   expect(final.steps[0].status).toBe('approved');
   expect(final.steps[0].remindersSent).toEqual([firstReminder]);
-  expect(await caughtMail(examId)).toHaveLength(1);
+  // Opened, one reminder, and the decision: nothing after the approval.
+  expect((await caughtMail(examId)).map((m) => m.header('x-emtihan-kind'))).toEqual(
+    expect.arrayContaining(['opened', 'reminder', 'decided']),
+  );
+  expect(await caughtMail(examId)).toHaveLength(3);
   expect((await auditActions(examId)).map((a) => a.action)).toEqual([
     'step.opened',
+    'step.opened-sent',
     'step.reminder-sent',
     'step.approved',
+    'step.decided-sent',
   ]);
 });
 
 test('GP 3 / row 1: the approval validator refuses an unknown step and a missing actor without touching history', async () => {
   const examId = uniqueId('wf-refused');
-  const handle = await startExam(examId);
+  const { handle } = await startExam(examId);
   await waitFor(
     'the step to open',
     async () => (await handle.query(examStateQuery)).steps.length === 1,
@@ -281,11 +353,14 @@ test('GP 3 / row 1: the approval validator refuses an unknown step and a missing
   );
 
   const refusal = async (
-    request: { stepId: string; actor: string },
+    request: { stepId: string; actor: string; decision?: 'approve' | 'reject' },
     updateId: string,
   ): Promise<string> => {
     try {
-      await handle.executeUpdate(approveStepUpdate, { args: [request], updateId });
+      await handle.executeUpdate(decideStepUpdate, {
+        args: [{ decision: 'approve', actorName: 'x', via: { kind: 'api' }, ...request }],
+        updateId,
+      });
     } catch (error) {
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
       return (error as WorkflowUpdateFailedError).cause?.message ?? '';
@@ -298,6 +373,9 @@ test('GP 3 / row 1: the approval validator refuses an unknown step and a missing
   expect(await refusal({ stepId: 'departmentDiscussion', actor: ' ' }, 'bad-actor')).toMatch(
     /^missing-actor: /,
   );
+  expect(
+    await refusal({ stepId: 'departmentDiscussion', actor: 'x', decision: 'reject' }, 'no-reason'),
+  ).toMatch(/^missing-reason: /);
 
   const { events } = await handle.fetchHistory();
   expect((events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null)).toBe(

@@ -6,6 +6,7 @@ import { insertExam } from '../../api/exams/exams.repository';
 import { createDataSource } from '../../migrations/data-source';
 import type { StepState } from '../../workflows/exam.contract';
 import { testInfra, uniqueId } from '../support';
+import { seedDirectory } from '../directory-fixture';
 
 /**
  * The activities write the workflow's step snapshots into the read model in whatever order they
@@ -21,7 +22,12 @@ beforeAll(async () => {
   db = createDataSource({ url: testInfra().databaseUrl, poolSize: 2 });
   await db.initialize();
   mailer = new SmtpMailer(testInfra().smtpUrl, 'Emtihan test <emtihan@localhost>');
-  activities = createActivities({ db, mailer, publicUrl: 'http://emtihan.test' });
+  activities = createActivities({
+    db,
+    mailer,
+    publicUrl: 'http://emtihan.test',
+    linkSecret: 'x'.repeat(32),
+  });
 });
 afterAll(async () => {
   mailer.close();
@@ -33,13 +39,13 @@ const run = <T>(activityId: string, fn: () => Promise<T>) =>
 
 async function exam() {
   const examId = uniqueId('rm');
+  const dir = await seedDirectory(db, examId);
   await insertExam(db, {
     id: examId,
     discipline: 'Pharmacology',
-    department: `Department of Pharmacology ${examId}`,
+    departmentId: dir.departmentId,
     examDate: '2027-03-16',
     startsAt: new Date('2027-03-16T09:00:00+05:00'),
-    ownerEmail: 'head@example.edu.kz',
     policyVersion: 'test',
     workflowId: `exam-${examId}`,
   });
@@ -59,6 +65,7 @@ async function exam() {
     dueAt: Date.parse('2027-01-15T23:59:59.999+05:00'),
     reminders: [],
     remindersSent: [],
+    rejections: 0,
   };
   const approved: StepState = {
     ...opened,
@@ -72,14 +79,20 @@ async function exam() {
     /** recordStepOpened (activity id 1) with the version-1 snapshot. */
     open: () =>
       run('1', () => activities.recordStepOpened({ ...ref, step: opened, at: opened.openedAt })),
-    /** recordStepApproved (activity id 2) with the version-2 snapshot. */
+    /** recordStepDecision (activity id 2) with the version-2 snapshot. */
     approve: () =>
       run('2', () =>
-        activities.recordStepApproved({
+        activities.recordStepDecision({
           ...ref,
           step: approved,
           at: approved.approvedAt!,
-          actor: 'head@example.edu.kz',
+          request: {
+            stepId: 'departmentDiscussion',
+            decision: 'approve',
+            actor: 'head@example.edu.kz',
+            actorName: 'Head',
+            via: { kind: 'api' },
+          },
           before: 'open',
         }),
       ),

@@ -1,0 +1,108 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
+import { notFound } from '../common/problem';
+import { Allow, CurrentPrincipal, Public } from './access.decorators';
+import { CreateApiKeyDto, LoginDto, RefreshDto, TokenPairDto } from './auth.dto';
+import { AuthService } from './auth.service';
+import type { Principal } from './principal';
+import { SignInThrottler } from './sign-in.throttler';
+
+@ApiTags('auth')
+@Controller()
+export class AuthController {
+  constructor(@Inject(AuthService) private readonly auth: AuthService) {}
+
+  @Post('auth/login')
+  @Public()
+  @UseGuards(SignInThrottler)
+  @Throttle({ default: { limit: 10, ttl: 60_000 } })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Sign in with email and password: a 15-minute access token and a refresh token',
+  })
+  @ApiResponse({ status: 200, type: TokenPairDto })
+  @ApiResponse({ status: 401, description: 'email or password is wrong' })
+  @ApiResponse({ status: 429, description: 'too many attempts; wait a minute' })
+  login(@Body() dto: LoginDto): Promise<TokenPairDto> {
+    return this.auth.login(dto.email, dto.password, Date.now());
+  }
+
+  @Post('auth/refresh')
+  @Public()
+  @UseGuards(SignInThrottler)
+  @Throttle({ default: { limit: 60, ttl: 60_000 } })
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a refresh token for a new pair (the old one stops working)' })
+  @ApiResponse({ status: 200, type: TokenPairDto })
+  @ApiResponse({ status: 401, description: 'unknown, expired or already used refresh token' })
+  refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
+    return this.auth.refresh(dto.refreshToken, Date.now());
+  }
+
+  @Post('auth/logout')
+  @Allow('*')
+  @ApiBearerAuth()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End this sign-in (its access and refresh tokens)' })
+  async logout(@Headers('authorization') authorization: string | undefined): Promise<void> {
+    await this.auth.logout((authorization ?? '').replace(/^Bearer\s+/i, '').trim());
+  }
+
+  @Get('me')
+  @Allow('*')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Who I am: my roles and their scopes' })
+  me(@CurrentPrincipal() principal: Principal) {
+    return {
+      id: principal.personId,
+      email: principal.email,
+      fullName: principal.fullName,
+      language: principal.language,
+      roles: principal.grants,
+    };
+  }
+
+  @Post('me/api-keys')
+  @Allow('*')
+  @ApiBearerAuth()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create an API key for an integration; the key is shown only once' })
+  createKey(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto) {
+    return this.auth.createApiKey(principal.personId, dto.name);
+  }
+
+  @Get('me/api-keys')
+  @Allow('*')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'My API keys (never the keys themselves)' })
+  listKeys(@CurrentPrincipal() principal: Principal) {
+    return this.auth.listApiKeys(principal.personId);
+  }
+
+  @Delete('me/api-keys/:id')
+  @Allow('*')
+  @ApiBearerAuth()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of my API keys' })
+  @ApiResponse({ status: 404, description: 'no such active key of mine' })
+  async revokeKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
+    if (!(await this.auth.revokeApiKey(principal.personId, id)))
+      throw notFound(`API key ${id} does not exist`);
+  }
+}

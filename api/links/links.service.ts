@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { HttpException } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { findStep, type Policy } from '../../sop/policy';
+import type { AuthService } from '../auth/auth.service';
+import type { Principal } from '../auth/principal';
+import { sha256 } from '../auth/secrets';
+import { isoInZone } from '../common/time';
+import { findPerson, grantsOf, type Language } from '../directory/directory.repository';
+import type { ExamsService } from '../exams/exams.service';
+import type { LinkPage } from './links.pages';
+
+interface LinkRow {
+  id: string;
+  person_id: string;
+  exam_id: string;
+  step_id: string;
+  action: 'approve' | 'reject';
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface LinkAnswer {
+  status: number;
+  page: LinkPage;
+}
+
+/**
+ * One-click email links (issue 5): GET shows a confirmation page and changes nothing (mail
+ * scanners and link previews GET every link); POST consumes the token atomically and delivers the
+ * decision as an Update whose id is the link's id, so two concurrent POSTs act once. A used,
+ * expired, unknown or foreign token gets a clear page and an audit record, never an action.
+ */
+export class LinksService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly auth: AuthService,
+    private readonly exams: ExamsService,
+    private readonly policy: Policy,
+  ) {}
+
+  private async find(token: string): Promise<LinkRow | undefined> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+    const rows = await this.db.query<LinkRow[]>(
+      `SELECT id, person_id, exam_id, step_id, action, expires_at, used_at FROM email_link WHERE token_hash = $1`,
+      [sha256(token)],
+    );
+    return rows[0];
+  }
+
+  private async refuse(
+    link: LinkRow | undefined,
+    reason: string,
+    now: number,
+    status: number,
+    page: LinkPage,
+  ): Promise<LinkAnswer> {
+    await this.db.query(
+      `INSERT INTO audit_log (key, at, actor, action, clauses, exam_id, step_id, after)
+       VALUES ($1, $2, $3, 'link.refused', $4, $5, $6, $7)`,
+      [
+        `link/${link?.id ?? 'unknown'}/${randomUUID()}`,
+        new Date(now),
+        link === undefined ? 'anonymous' : `link:${link.id}`,
+        link === undefined ? [] : (findStep(this.policy, link.step_id)?.clauses ?? []),
+        link?.exam_id ?? null,
+        link?.step_id ?? null,
+        JSON.stringify({ reason, status, action: link?.action ?? null }),
+      ],
+    );
+    return { status, page };
+  }
+
+  private async language(link: LinkRow | undefined, fallback: Language): Promise<Language> {
+    if (link === undefined) return fallback;
+    return (await findPerson(this.db, link.person_id))?.language ?? fallback;
+  }
+
+  /** A signed-in caller who is not the link's person is refused (403). */
+  private async foreign(
+    link: LinkRow,
+    credential: string | undefined,
+    now: number,
+  ): Promise<boolean> {
+    if (credential === undefined) return false;
+    const caller = await this.auth.authenticate(credential, now);
+    return caller !== undefined && caller.personId !== link.person_id;
+  }
+
+  private async details(link: LinkRow, language: Language) {
+    const exams = await this.db.query<{ discipline: string; exam_date: string }[]>(
+      `SELECT discipline, exam_date FROM exam WHERE id = $1`,
+      [link.exam_id],
+    );
+    const steps = await this.db.query<{ due_at: Date }[]>(
+      `SELECT due_at FROM exam_step WHERE exam_id = $1 AND step_id = $2`,
+      [link.exam_id, link.step_id],
+    );
+    const rule = findStep(this.policy, link.step_id);
+    return {
+      exam: `${exams[0]?.discipline ?? link.exam_id}, ${exams[0]?.exam_date ?? ''}`,
+      step: rule?.title[language] ?? link.step_id,
+      clauses: rule?.clauses.join(', ') ?? '',
+      due: steps[0] === undefined ? '' : isoInZone(this.policy.timeZone, steps[0].due_at),
+    };
+  }
+
+  async show(
+    token: string,
+    credential: string | undefined,
+    lang: Language,
+    now: number,
+  ): Promise<LinkAnswer> {
+    const link = await this.find(token);
+    const language = await this.language(link, lang);
+    if (link === undefined)
+      return this.refuse(undefined, 'unknown', now, 404, { kind: 'unknown', language });
+    if (await this.foreign(link, credential, now))
+      return this.refuse(link, 'foreign', now, 403, { kind: 'foreign', language });
+    if (link.used_at !== null)
+      return this.refuse(link, 'used', now, 410, { kind: 'used', language });
+    if (link.expires_at.getTime() <= now)
+      return this.refuse(link, 'expired', now, 410, { kind: 'expired', language });
+    return {
+      status: 200,
+      page: {
+        kind: 'confirm',
+        language,
+        action: link.action,
+        token,
+        details: await this.details(link, language),
+      },
+    };
+  }
+
+  async act(
+    token: string,
+    comment: string | undefined,
+    credential: string | undefined,
+    lang: Language,
+    now: number,
+  ): Promise<LinkAnswer> {
+    const link = await this.find(token);
+    const language = await this.language(link, lang);
+    if (link === undefined)
+      return this.refuse(undefined, 'unknown', now, 404, { kind: 'unknown', language });
+    if (await this.foreign(link, credential, now))
+      return this.refuse(link, 'foreign', now, 403, { kind: 'foreign', language });
+    if (link.action === 'reject' && (comment ?? '').trim() === '') {
+      return {
+        status: 400,
+        page: {
+          kind: 'confirm',
+          language,
+          action: link.action,
+          token,
+          details: await this.details(link, language),
+        },
+      };
+    }
+    // Consume atomically: of two concurrent POSTs exactly one gets the row.
+    const consumed = await this.db.query<[LinkRow[], number]>(
+      `UPDATE email_link SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+       RETURNING id`,
+      [sha256(token), new Date(now)],
+    );
+    if (consumed[0].length === 0) {
+      const again = await this.find(token);
+      if (again?.used_at != null)
+        return this.refuse(link, 'used', now, 410, { kind: 'used', language });
+      return this.refuse(link, 'expired', now, 410, { kind: 'expired', language });
+    }
+    const person = await findPerson(this.db, link.person_id);
+    const principal: Principal | undefined =
+      person === undefined || !person.active
+        ? undefined
+        : {
+            personId: person.id,
+            email: person.email,
+            fullName: person.fullName,
+            language: person.language,
+            grants: await grantsOf(this.db, person.id),
+            via: 'token',
+          };
+    if (principal === undefined)
+      return this.refuse(link, 'inactive person', now, 403, { kind: 'not-owner', language });
+    try {
+      await this.exams.decide(
+        principal,
+        link.exam_id,
+        link.step_id,
+        link.action,
+        comment?.trim() || undefined,
+        `link/${link.id}`,
+        { kind: 'email-link', linkId: link.id },
+      );
+      return {
+        status: 200,
+        page: {
+          kind: 'done',
+          language,
+          action: link.action,
+          details: await this.details(link, language),
+        },
+      };
+    } catch (error) {
+      if (error instanceof HttpException) {
+        const status = error.getStatus();
+        if (status === 403)
+          return this.refuse(link, 'not owner', now, 403, { kind: 'not-owner', language });
+        if (status === 409)
+          return this.refuse(link, 'step closed', now, 409, { kind: 'closed', language });
+        if (status === 404)
+          return this.refuse(link, 'exam gone', now, 404, { kind: 'unknown', language });
+      }
+      // Not the person's fault (Temporal unreachable …): give the link back so it can be used again.
+      await this.db.query(`UPDATE email_link SET used_at = NULL WHERE id = $1`, [link.id]);
+      return { status: 503, page: { kind: 'failed', language } };
+    }
+  }
+}
