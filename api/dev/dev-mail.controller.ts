@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import type { Config } from '../../config/config';
 import { notFound } from '../common/problem';
 import { CONFIG } from '../tokens';
+import { Public } from '../auth/access.decorators';
 
 function header(raw: string, name: string): string {
   const match = new RegExp(`^${name}:\\s*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(raw);
@@ -23,6 +24,7 @@ const escape = (s: string): string =>
  * only when DEV_MAIL_DIR is set, which `npm run dev` does and production never does.
  */
 @ApiExcludeController()
+@Public()
 @Controller('dev/mail')
 export class DevMailController {
   constructor(@Inject(CONFIG) private readonly config: Config) {}

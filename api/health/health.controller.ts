@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import type { DataSource } from 'typeorm';
 import { TemporalGateway } from '../temporal/temporal.gateway';
 import { DATA_SOURCE } from '../tokens';
+import { Public } from '../auth/access.decorators';
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -18,6 +19,7 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 }
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import {
+  ApiBearerAuth,
   ApiBody,
   ApiHeader,
   ApiOperation,
@@ -9,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { Allow, STAFF } from '../auth/access.decorators';
 import { pickLanguage } from '../common/language';
 import { PlansService } from './plans.service';
 import { previewSchema } from './plans.schema';
@@ -20,11 +22,13 @@ const LANGUAGE_HEADER = {
 };
 
 @ApiTags('plans')
+@ApiBearerAuth()
 @Controller('plans/preview')
 export class PlansController {
   constructor(@Inject(PlansService) private readonly plans: PlansService) {}
 
   @Post()
+  @Allow(...STAFF)
   @HttpCode(201)
   @ApiOperation({
     summary: 'Plan a session and its exams: every SOP step with its due, reminders and clauses',
@@ -53,6 +57,7 @@ export class PlansController {
   }
 
   @Get(':file')
+  @Allow(...STAFF)
   @ApiOperation({ summary: 'A stored preview as JSON (`:id`) or as an iCalendar file (`:id.ics`)' })
   @ApiHeader(LANGUAGE_HEADER)
   @ApiProduces('application/json', 'text/calendar')

@@ -6,7 +6,11 @@ import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../migrations/data-source';
 import { freePort, ROOT, stopProcess } from '../../scripts/infra';
+import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
 import { testInfra, uniqueId, waitFor } from '../support';
+
+/** The LINK_SECRET of the e2e stacks (tests derive link tokens to check what is stored). */
+export const TEST_LINK_SECRET = 'e2e-link-secret-0123456789abcdefghijklmnop';
 
 /**
  * The system as users run it: the built API and worker as separate Node processes
@@ -23,21 +27,40 @@ export interface Stack {
   http(
     method: string,
     path: string,
-    options?: { body?: unknown; headers?: Record<string, string> },
+    options?: { body?: unknown; headers?: Record<string, string>; as?: Credentials },
   ): Promise<HttpAnswer>;
-  /** POST …/steps/departmentDiscussion/approve as `actor`, with a fresh Idempotency-Key unless given. */
-  approve(examId: string, actor: string, key?: string): Promise<HttpAnswer>;
+  /** Signs in (once per person per stack) and returns the access token. */
+  login(person: { email: string; password: string }): Promise<string>;
+  /** POST …/steps/departmentDiscussion/approve as `person`, with a fresh Idempotency-Key unless given. */
+  approve(
+    examId: string,
+    person: { email: string; password: string },
+    key?: string,
+    body?: Record<string, unknown>,
+  ): Promise<HttpAnswer>;
   stop(): Promise<void>;
 }
 
-/** For a test file: its own stack (API + worker on a fresh task queue) and a database connection. */
-export function useStack(options: StackOptions = {}): { stack: Stack; db: DataSource } {
+/** A person to sign in as, or a raw token / API key. */
+export type Credentials = { email: string; password: string } | { token: string };
+
+/**
+ * For a test file: its own stack (API + worker on a fresh task queue), a database connection and
+ * its own directory (a school, two departments and their people; test/directory-fixture.ts).
+ */
+export function useStack(options: StackOptions = {}): {
+  stack: Stack;
+  db: DataSource;
+  dir: DirectoryFixture;
+} {
   const context = {
     stack: undefined as unknown as Stack,
     db: createDataSource({ url: testInfra().databaseUrl, poolSize: 2 }),
+    dir: undefined as unknown as DirectoryFixture,
   };
   beforeAll(async () => {
     await context.db.initialize();
+    context.dir = await seedDirectory(context.db, uniqueId('e2e'));
     context.stack = await startStack(options);
   });
   afterAll(async () => {
@@ -85,6 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ? {}
       : { POLICY_FILE: options.policyFile ?? join(ROOT, 'policies', 'drill.policy.json') }),
     WORKER_SHUTDOWN_GRACE: '1s',
+    LINK_SECRET: TEST_LINK_SECRET,
   };
   const children: ChildProcess[] = [];
   const launch = (name: string, script: string): ChildProcess => {
@@ -129,6 +153,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const connection = await Connection.connect({ address: infra.temporalAddress });
   const client = new Client({ connection });
 
+  const tokens = new Map<string, string>();
   const stack: Stack = {
     baseUrl,
     taskQueue,
@@ -140,11 +165,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         stack.worker.once('exit', (_code, sig) => resolve(sig));
         stack.worker.kill(signal);
       }),
-    async http(method, path, { body, headers = {} } = {}) {
+    async login(person) {
+      const cached = tokens.get(person.email);
+      if (cached !== undefined) return cached;
+      const response = await fetch(`${baseUrl}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: person.email, password: person.password }),
+      });
+      if (response.status !== 200) throw new Error(`login of ${person.email}: ${response.status}`);
+      const { accessToken } = (await response.json()) as { accessToken: string };
+      tokens.set(person.email, accessToken);
+      return accessToken;
+    },
+    async http(method, path, { body, headers = {}, as } = {}) {
+      const token = as === undefined ? undefined : 'token' in as ? as.token : await stack.login(as);
       const response = await fetch(`${baseUrl}${path}`, {
         method,
         headers: {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
           ...headers,
         },
         body:
@@ -159,10 +199,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
       return { status: response.status, headers: response.headers, body: parsed };
     },
-    approve(examId, actor, key = uniqueId('k')) {
+    approve(examId, person, key = uniqueId('k'), body = {}) {
       return stack.http('POST', `/exams/${examId}/steps/departmentDiscussion/approve`, {
-        body: { actor },
+        body,
         headers: { 'Idempotency-Key': key },
+        as: person,
       });
     },
     async stop() {

@@ -56,6 +56,7 @@ async function preview(lang = 'en'): Promise<{ status: number; headers: Headers;
   const answer = await ctx.stack.http('POST', '/plans/preview', {
     body: request,
     headers: { 'Accept-Language': lang },
+    as: ctx.dir.head,
   });
   return answer as unknown as { status: number; headers: Headers; body: PlanBody };
 }
@@ -135,6 +136,7 @@ test('the same preview asked twice is one stored plan; titles follow Accept-Lang
   expect(rows[0].n).toBe(1);
   const kk = await ctx.stack.http('GET', `/plans/preview/${first.body.id}`, {
     headers: { 'Accept-Language': 'kk-KZ' },
+    as: ctx.dir.head,
   });
   expect(kk.status).toBe(200);
   expect(stepOf((kk.body as unknown as PlanBody).exams[0].steps, 'grading').title).toBe(
@@ -145,7 +147,10 @@ test('the same preview asked twice is one stored plan; titles follow Accept-Lang
 test('the .ics export imports into a calendar parser: one event per deadline, clause in the description', async () => {
   const { body: plan } = await preview('en');
   const response = await fetch(`${ctx.stack.baseUrl}${plan.ics}`, {
-    headers: { 'Accept-Language': 'kk' },
+    headers: {
+      'Accept-Language': 'kk',
+      authorization: `Bearer ${await ctx.stack.login(ctx.dir.head)}`,
+    },
   });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
@@ -180,6 +185,7 @@ test('the .ics export imports into a calendar parser: one event per deadline, cl
 test('bad preview input gets a 400 naming each field, and nothing is stored', async () => {
   const before = await ctx.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM plan_preview`);
   const answer = await ctx.stack.http('POST', '/plans/preview', {
+    as: ctx.dir.head,
     body: {
       session: { startDate: '2027-02-30', summer: 'yes' },
       exams: [
@@ -209,6 +215,7 @@ test('bad preview input gets a 400 naming each field, and nothing is stored', as
   expect(after[0].n).toBe(before[0].n);
 
   const order = await ctx.stack.http('POST', '/plans/preview', {
+    as: ctx.dir.head,
     body: { ...request, exams: [{ ...request.exams[0], days: ['2027-06-16', '2027-06-15'] }] },
   });
   expect(order.status).toBe(400);
@@ -217,7 +224,13 @@ test('bad preview input gets a 400 naming each field, and nothing is stored', as
   ]);
 
   expect(
-    (await ctx.stack.http('GET', '/plans/preview/0123456789abcdef0123456789abcdef.ics')).status,
+    (
+      await ctx.stack.http('GET', '/plans/preview/0123456789abcdef0123456789abcdef.ics', {
+        as: ctx.dir.head,
+      })
+    ).status,
   ).toBe(404);
-  expect((await ctx.stack.http('GET', '/plans/preview/not-an-id')).status).toBe(404);
+  expect(
+    (await ctx.stack.http('GET', '/plans/preview/not-an-id', { as: ctx.dir.head })).status,
+  ).toBe(404);
 });

@@ -42,20 +42,26 @@ test('POST /exams rejects bad input with a 400 naming each field, and saves noth
       discipline,
       department: '',
       examDate: '2027-02-30',
-      ownerEmail: 'not-an-email',
+      expectedWorks: -1,
       extra: 1,
     },
+    as: ctx.dir.head,
   });
   expect(answer.status).toBe(400);
   expect(answer.headers.get('content-type')).toContain('application/problem+json');
   const paths = (answer.body.errors as { path: string }[]).map((e) => e.path);
-  expect(paths).toEqual(expect.arrayContaining(['department', 'examDate', 'ownerEmail', 'extra']));
+  expect(paths).toEqual(
+    expect.arrayContaining(['department', 'examDate', 'expectedWorks', 'extra']),
+  );
   expect(JSON.stringify(answer.body)).not.toMatch(/at .*\.js:\d+/); // never a stack trace
   expect(await ctx.db.query(`SELECT 1 FROM exam WHERE discipline = $1`, [discipline])).toHaveLength(
     0,
   );
 
-  const malformed = await ctx.stack.http('POST', '/exams', { body: '{"discipline": ' });
+  const malformed = await ctx.stack.http('POST', '/exams', {
+    body: '{"discipline": ',
+    as: ctx.dir.head,
+  });
   expect(malformed.status).toBe(400);
   expect(malformed.body).toMatchObject({ status: 400, title: 'Bad request' });
 });
@@ -66,13 +72,13 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   const exam = {
     id: uniqueId('e2e-slice'),
     discipline: 'Human anatomy',
-    department: 'Department of Anatomy',
+    department: ctx.dir.departmentId,
     examDate,
     startsAt,
-    ownerEmail: 'head.anatomy@example.edu.kz',
   };
+  const head = ctx.dir.head;
 
-  const created = await ctx.stack.http('POST', '/exams', { body: exam });
+  const created = await ctx.stack.http('POST', '/exams', { body: exam, as: head });
   expect(created.status).toBe(201);
   expect(created.body).toMatchObject({ id: exam.id, workflowId: `exam-${exam.id}` });
   const [planned] = created.body.steps as {
@@ -86,72 +92,73 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
   expect(planned.reminders.map(Date.parse)).toEqual([Date.parse(startsAt) - 50_000]);
 
   // Starting the same exam twice is a conflict, not a second workflow.
-  const again = await ctx.stack.http('POST', '/exams', { body: exam });
+  const again = await ctx.stack.http('POST', '/exams', { body: exam, as: head });
   expect(again.status).toBe(409);
   expect(again.body.examId).toBe(exam.id);
 
-  // The reminder reaches the SMTP catcher.
-  const [reminder] = await waitFor(
+  // The reminder reaches the SMTP catcher, addressed to the department head from the directory.
+  const reminder = await waitFor(
     'the reminder email',
-    async () => {
-      const mail = await caughtMail(exam.id);
-      return mail.length > 0 ? mail : undefined;
-    },
+    async () => (await caughtMail(exam.id)).find((m) => m.header('x-emtihan-kind') === 'reminder'),
     60_000,
   );
-  expect(reminder.mail.subject).toContain('Reminder (GP 3, row 1)');
+  expect(reminder.mail.subject).toContain('GP 3, row 1');
   expect(reminder.header('x-emtihan-clause')).toBe('GP 3, row 1');
-  expect(JSON.stringify(reminder.mail.to)).toContain(exam.ownerEmail);
+  expect(JSON.stringify(reminder.mail.to)).toContain(head.email);
 
   const path = `/exams/${exam.id}/steps/departmentDiscussion/approve`;
-  const noKey = await ctx.stack.http('POST', path, { body: { actor: exam.ownerEmail } });
+  const noKey = await ctx.stack.http('POST', path, { body: {}, as: head });
   expect(noKey.status).toBe(400);
   expect(noKey.body.errors).toEqual([
     { path: 'Idempotency-Key', message: 'header is required for this action' },
   ]);
-  const noActor = await ctx.stack.http('POST', path, {
+  const anonymous = await ctx.stack.http('POST', path, {
     body: {},
     headers: { 'Idempotency-Key': uniqueId('k') },
   });
-  expect(noActor.status).toBe(400);
-  expect((noActor.body.errors as { path: string }[]).map((e) => e.path)).toContain('actor');
+  expect(anonymous.status).toBe(401);
+  const otherDepartment = await ctx.stack.approve(exam.id, ctx.dir.otherHead);
+  expect(otherDepartment.status).toBe(404);
+  const dean = await ctx.stack.approve(exam.id, ctx.dir.dean);
+  expect(dean.status).toBe(403);
 
   const key = uniqueId('approve');
   const first = await ctx.stack.http('POST', path, {
-    body: { actor: exam.ownerEmail, comment: 'minutes No. 7' },
+    body: { comment: 'minutes No. 7' },
     headers: { 'Idempotency-Key': key },
+    as: head,
   });
   expect(first.status).toBe(200);
   expect(first.body).toMatchObject({
+    decision: 'approve',
     status: 'approved',
-    approvedBy: exam.ownerEmail,
+    decidedBy: head.id,
     late: false,
   });
   const repeat = await ctx.stack.http('POST', path, {
-    body: { actor: exam.ownerEmail, comment: 'minutes No. 7' },
+    body: { comment: 'minutes No. 7' },
     headers: { 'Idempotency-Key': key },
+    as: head,
   });
   expect(repeat.status).toBe(200);
   expect(repeat.headers.get('idempotent-replayed')).toBe('true');
   expect(repeat.body).toEqual(first.body);
   const otherBody = await ctx.stack.http('POST', path, {
-    body: { actor: 'someone.else@example.edu.kz' },
+    body: { comment: 'something else' },
     headers: { 'Idempotency-Key': key },
+    as: head,
   });
   expect(otherBody.status).toBe(409);
-  const secondApproval = await ctx.stack.http('POST', path, {
-    body: { actor: exam.ownerEmail },
-    headers: { 'Idempotency-Key': uniqueId('k') },
-  });
+  const secondApproval = await ctx.stack.approve(exam.id, head);
   expect(secondApproval.status).toBe(409);
 
   // The read model in PostgreSQL shows the approval.
-  const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
+  const read = await ctx.stack.http('GET', `/exams/${exam.id}`, { as: ctx.dir.auditor });
   expect(read.status).toBe(200);
   expect((read.body.steps as unknown[])[0]).toMatchObject({
     stepId: 'departmentDiscussion',
     status: 'approved',
-    approvedBy: exam.ownerEmail,
+    approvedBy: head.id,
     comment: 'minutes No. 7',
     remindersSent: 1,
   });
@@ -189,39 +196,42 @@ test('GP 3 / row 1: an approval racing the opening of the step leaves the read m
   const exam = {
     id: uniqueId('e2e-race'),
     discipline: 'Physiology',
-    department: 'Department of Physiology',
+    department: ctx.dir.departmentId,
     examDate,
     startsAt,
-    ownerEmail: 'head.physiology@example.edu.kz',
   };
   const key = uniqueId('register');
   const registered = await ctx.stack.http('POST', '/exams', {
     body: exam,
     headers: { 'Idempotency-Key': key },
+    as: ctx.dir.head,
   });
   expect(registered.status).toBe(201);
   // The same key again returns the first answer (not a 409), and starts nothing new.
   const replayed = await ctx.stack.http('POST', '/exams', {
     body: exam,
     headers: { 'Idempotency-Key': key },
+    as: ctx.dir.head,
   });
   expect(replayed.status).toBe(201);
   expect(replayed.headers.get('idempotent-replayed')).toBe('true');
   expect(replayed.body).toEqual(registered.body);
   // No wait: the approval may reach the workflow before the step's opening is written.
-  const approved = await ctx.stack.approve(exam.id, exam.ownerEmail);
+  const approved = await ctx.stack.approve(exam.id, ctx.dir.head);
   expect(approved.status).toBe(200);
   await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();
   // Every activity of the workflow has finished: the newest snapshot is the one that stays.
-  const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
+  const read = await ctx.stack.http('GET', `/exams/${exam.id}`, { as: ctx.dir.head });
   expect((read.body.steps as unknown[])[0]).toMatchObject({
     status: 'approved',
-    approvedBy: exam.ownerEmail,
+    approvedBy: ctx.dir.head.id,
   });
 });
 
 test('GET /exams/:id of an unknown exam is a 404 problem', async () => {
-  const answer = await ctx.stack.http('GET', `/exams/${uniqueId('missing')}`);
+  const answer = await ctx.stack.http('GET', `/exams/${uniqueId('missing')}`, {
+    as: ctx.dir.head,
+  });
   expect(answer.status).toBe(404);
   expect(answer.body).toMatchObject({ status: 404, title: 'Not found' });
 });

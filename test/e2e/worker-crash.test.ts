@@ -14,17 +14,17 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   const exam = {
     id: uniqueId('e2e-crash'),
     discipline: 'Histology',
-    department: 'Department of Histology',
+    department: ctx.dir.departmentId,
     examDate,
     startsAt,
-    ownerEmail: 'head.histology@example.edu.kz',
   };
-  expect((await ctx.stack.http('POST', '/exams', { body: exam })).status).toBe(201);
+  const head = ctx.dir.head;
+  expect((await ctx.stack.http('POST', '/exams', { body: exam, as: head })).status).toBe(201);
 
   await waitFor(
     'the step to open in the read model',
     async () => {
-      const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
+      const read = await ctx.stack.http('GET', `/exams/${exam.id}`, { as: head });
       return (read.body.steps as unknown[] | undefined)?.length === 1;
     },
     30_000,
@@ -33,11 +33,15 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   // Nothing can act while no worker runs; the reminder is due in about 15 s.
   await ctx.stack.startWorker();
 
-  await waitFor('the reminder email', async () => (await caughtMail(exam.id)).length > 0, 60_000);
+  await waitFor(
+    'the reminder email',
+    async () => (await caughtMail(exam.id)).some((m) => m.header('x-emtihan-kind') === 'reminder'),
+    60_000,
+  );
   const overdue = await waitFor(
     'the step to become overdue',
     async () => {
-      const read = await ctx.stack.http('GET', `/exams/${exam.id}`);
+      const read = await ctx.stack.http('GET', `/exams/${exam.id}`, { as: head });
       const step = (read.body.steps as { status: string; overdueAt: string }[])[0];
       return step.status === 'overdue' ? step : undefined;
     },
@@ -45,26 +49,36 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   );
   expect(Date.parse(overdue.overdueAt)).toBeGreaterThanOrEqual(Date.parse(startsAt) - 20_000);
 
-  const approved = await ctx.stack.approve(exam.id, exam.ownerEmail);
+  const approved = await ctx.stack.approve(exam.id, head);
   expect(approved.status).toBe(200);
   expect(approved.body).toMatchObject({ status: 'approved', late: true });
   await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();
 
-  expect(await caughtMail(exam.id)).toHaveLength(1);
-  const outbox = await ctx.db.query<
-    {
-      status: string;
-    }[]
-  >(`SELECT status FROM outbox WHERE exam_id = $1`, [exam.id]);
-  expect(outbox).toEqual([{ status: 'sent' }]);
+  // Every email once: opened, reminder, overdue (head), escalation (dean), decided (head).
+  const kinds = (await caughtMail(exam.id)).map((m) => m.header('x-emtihan-kind')).sort();
+  expect(kinds).toEqual(['decided', 'escalation', 'opened', 'overdue', 'reminder']);
+  const outbox = await ctx.db.query<{ kind: string; status: string }[]>(
+    `SELECT kind, status FROM outbox WHERE exam_id = $1 ORDER BY kind`,
+    [exam.id],
+  );
+  expect(outbox).toEqual(
+    ['decided', 'escalation', 'opened', 'overdue', 'reminder'].map((k) => ({
+      kind: `step.${k}`,
+      status: 'sent',
+    })),
+  );
   const audit = await ctx.db.query<{ action: string }[]>(
     `SELECT action FROM audit_log WHERE exam_id = $1 ORDER BY seq`,
     [exam.id],
   );
   expect(audit.map((a) => a.action)).toEqual([
     'step.opened',
+    'step.opened-sent',
     'step.reminder-sent',
     'step.overdue',
+    'step.overdue-sent',
+    'step.escalation-sent',
     'step.approved',
+    'step.decided-sent',
   ]);
 });
