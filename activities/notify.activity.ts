@@ -146,6 +146,7 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
             overdueSince: input.overdueSince,
             at: input.at,
             decision: input.decision,
+            reason: input.kind === 'reopened' ? input.decision?.comment : undefined,
             links: {
               open: `${publicUrl}/exams/${encodeURIComponent(input.examId)}`,
               ...(linkIds !== undefined
