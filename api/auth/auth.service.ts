@@ -131,7 +131,8 @@ export class AuthService {
       );
       personId = rows[0]?.person_id;
     } else if (kind === 'apiKey') {
-      const rows = await this.db.query<{ person_id: string }[]>(
+      // TypeORM answers an UPDATE … RETURNING with [rows, affected].
+      const [rows] = await this.db.query<[{ person_id: string }[], number]>(
         `UPDATE api_key SET last_used_at = now()
           WHERE key_hash = $1 AND revoked_at IS NULL RETURNING person_id`,
         [sha256(credential)],
@@ -187,11 +188,11 @@ export class AuthService {
   }
 
   async revokeApiKey(personId: string, id: string): Promise<boolean> {
-    const rows = await this.db.query<unknown[]>(
+    const [, affected] = await this.db.query<[unknown[], number]>(
       `UPDATE api_key SET revoked_at = now() WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL RETURNING id`,
       [id, personId],
     );
-    return rows.length > 0;
+    return affected > 0;
   }
 
   /** Creates the first admin when nobody holds the admin role (BOOTSTRAP_ADMIN_*). */
