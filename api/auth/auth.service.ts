@@ -51,30 +51,32 @@ export class AuthService {
 
   async refresh(refreshToken: string, now: number): Promise<TokenPair> {
     if (tokenKind(refreshToken) !== 'refresh') throw unauthorized('not a refresh token');
-    return this.db.transaction(async (tx) => {
-      const rows = await tx.query<
-        { person_id: string; family: string; expires_at: Date; revoked_at: Date | null }[]
-      >(
-        `SELECT person_id, family, expires_at, revoked_at FROM auth_token
+    const outcome: { pair: TokenPair } | { reused: string } = await this.db.transaction(
+      async (tx): Promise<{ pair: TokenPair } | { reused: string }> => {
+        const rows = await tx.query<
+          { person_id: string; family: string; expires_at: Date; revoked_at: Date | null }[]
+        >(
+          `SELECT person_id, family, expires_at, revoked_at FROM auth_token
           WHERE token_hash = $1 AND kind = 'refresh' FOR UPDATE`,
-        [sha256(refreshToken)],
-      );
-      const token = rows[0];
-      if (token === undefined) throw unauthorized('refresh token is unknown');
-      if (token.revoked_at !== null) {
-        // Reuse of a rotated token: someone else has it. End the whole sign-in.
-        await tx.query(
-          `UPDATE auth_token SET revoked_at = now() WHERE family = $1 AND revoked_at IS NULL`,
-          [token.family],
+          [sha256(refreshToken)],
         );
-        throw unauthorized('refresh token was already used; sign in again');
-      }
-      if (token.expires_at.getTime() <= now) throw unauthorized('refresh token has expired');
-      await tx.query(`UPDATE auth_token SET revoked_at = now() WHERE token_hash = $1`, [
-        sha256(refreshToken),
-      ]);
-      return this.issue(token.person_id, token.family, now, tx);
-    });
+        const token = rows[0];
+        if (token === undefined) throw unauthorized('refresh token is unknown');
+        // Reuse of a rotated token: someone else has it. The whole sign-in ends (committed below).
+        if (token.revoked_at !== null) return { reused: token.family };
+        if (token.expires_at.getTime() <= now) throw unauthorized('refresh token has expired');
+        await tx.query(`UPDATE auth_token SET revoked_at = now() WHERE token_hash = $1`, [
+          sha256(refreshToken),
+        ]);
+        return { pair: await this.issue(token.person_id, token.family, now, tx) };
+      },
+    );
+    if ('pair' in outcome) return outcome.pair;
+    await this.db.query(
+      `UPDATE auth_token SET revoked_at = now() WHERE family = $1 AND revoked_at IS NULL`,
+      [outcome.reused],
+    );
+    throw unauthorized('refresh token was already used; sign in again');
   }
 
   async logout(accessToken: string): Promise<void> {
