@@ -84,16 +84,21 @@ export async function freePort(): Promise<number> {
 }
 
 /** Paths of the provisioned tools, from scripts/tool-paths.sh (one source of truth). */
-export function toolPaths(): { temporalCli: string; testServer: string; cache: string } {
+export function toolPaths(): {
+  temporalCli: string;
+  testServer: string;
+  cache: string;
+  schemathesis: string;
+} {
   const out = execFileSync(
     'bash',
     [
       '-c',
-      `source "${join(ROOT, 'scripts', 'tool-paths.sh')}" && printf '%s\\n' "$TEMPORAL_CLI_BIN" "$TEST_SERVER_BIN" "$EMTIHAN_CACHE"`,
+      `source "${join(ROOT, 'scripts', 'tool-paths.sh')}" && printf '%s\\n' "$TEMPORAL_CLI_BIN" "$TEST_SERVER_BIN" "$EMTIHAN_CACHE" "$SCHEMATHESIS_BIN"`,
     ],
     { encoding: 'utf8' },
   ).split('\n');
-  return { temporalCli: out[0], testServer: out[1], cache: out[2] };
+  return { temporalCli: out[0], testServer: out[1], cache: out[2], schemathesis: out[3] };
 }
 
 /** Runs scripts/provision.sh (a no-op when the tools are cached). */

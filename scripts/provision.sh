@@ -2,8 +2,10 @@
 # Provisions the tools Emtihan needs but npm does not bring, offline (registries only), into a
 # cache outside the checkout so fresh clones reuse them:
 #   - Temporal CLI (dev server + Web UI), built from the Go module proxy;
-#   - Temporal's Java time-skipping test server, from Maven Central.
-# Usage: scripts/provision.sh [temporal-cli|test-server|all]   (default: all)
+#   - Temporal's Java time-skipping test server, from Maven Central;
+#   - schemathesis (the API fuzzer of npm run test:fuzz), from PyPI into a virtual environment,
+#     when Python 3 is present.
+# Usage: scripts/provision.sh [temporal-cli|test-server|schemathesis|all]   (default: all)
 # Prints nothing but progress on stderr; exits non-zero with the reason on failure.
 set -euo pipefail
 
@@ -62,9 +64,25 @@ WRAP
   log "test server ready in $((SECONDS - start)) s: $TEST_SERVER_BIN ($(ls "$TEST_SERVER_DIR/lib" | wc -l) jars)"
 }
 
+provision_schemathesis() {
+  # A venv records its own path, so it is built in place; the marker says it finished.
+  if [ -x "$SCHEMATHESIS_BIN" ] && [ -f "$SCHEMATHESIS_DIR/.complete" ]; then log "schemathesis cached: $SCHEMATHESIS_BIN"; return; fi
+  if ! command -v python3 >/dev/null 2>&1; then log "no python3: the API fuzz test is skipped"; return; fi
+  log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $SCHEMATHESIS_DIR…"
+  local start=$SECONDS
+  rm -rf "$SCHEMATHESIS_DIR"
+  if ! { python3 -m venv "$SCHEMATHESIS_DIR" &&
+    "$SCHEMATHESIS_DIR/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"; } >"$EMTIHAN_CACHE/schemathesis.log" 2>&1; then
+    cat "$EMTIHAN_CACHE/schemathesis.log" >&2; rm -rf "$SCHEMATHESIS_DIR"; log "could not install schemathesis (output above)"; exit 1
+  fi
+  rm -f "$EMTIHAN_CACHE/schemathesis.log"; touch "$SCHEMATHESIS_DIR/.complete"
+  log "schemathesis ready in $((SECONDS - start)) s: $SCHEMATHESIS_BIN"
+}
+
 case "${1:-all}" in
   temporal-cli) provision_temporal_cli ;;
   test-server) provision_test_server ;;
-  all) provision_test_server; provision_temporal_cli ;;
-  *) log "unknown target '$1' (temporal-cli, test-server, all)"; exit 2 ;;
+  schemathesis) provision_schemathesis ;;
+  all) provision_test_server; provision_temporal_cli; provision_schemathesis ;;
+  *) log "unknown target '$1' (temporal-cli, test-server, schemathesis, all)"; exit 2 ;;
 esac
