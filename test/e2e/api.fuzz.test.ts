@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMBEDDED_DEFAULTS } from '../../config/config';
 import { ROOT, toolPaths } from '../../scripts/infra';
@@ -75,8 +75,6 @@ run(
 );
 
 function readdirHar(dir: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readdirSync } = require('node:fs') as typeof import('node:fs');
   const file = readdirSync(dir).find((f) => f.startsWith('har') && f.endsWith('.json'));
   if (file === undefined) throw new Error(`schemathesis wrote no HAR report in ${dir}`);
   return file;
