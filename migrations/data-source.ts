@@ -8,7 +8,11 @@ import { PlanPreview1764200000000 } from './1764200000000-plan-preview';
 import { Directory1764300000000 } from './1764300000000-directory';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
-export const MIGRATIONS = [Foundation1764100000000, PlanPreview1764200000000, Directory1764300000000];
+export const MIGRATIONS = [
+  Foundation1764100000000,
+  PlanPreview1764200000000,
+  Directory1764300000000,
+];
 
 export function createDataSource(options: {
   url: string;

@@ -51,7 +51,11 @@ run(
       '--no-color',
     ];
     const output = await new Promise<{ code: number | null; text: string }>((resolve) => {
-      const child = spawn(bin, args, { env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+      // cwd: schemathesis keeps a cache folder where it runs; var/ is ignored by git.
+      const child = spawn(bin, args, {
+        cwd: reportDir,
+        env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      });
       let text = '';
       child.stdout.on('data', (c: Buffer) => (text += c.toString()));
       child.stderr.on('data', (c: Buffer) => (text += c.toString()));

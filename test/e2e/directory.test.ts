@@ -95,7 +95,9 @@ test('people import: one bad row imports nothing and names the row and column; a
       expect.objectContaining({ row: 5, column: 'scope' }),
     ]),
   );
-  const none = await ctx.db.query<unknown[]>(`SELECT 1 FROM person WHERE email LIKE $1`, [`${tag}%`]);
+  const none = await ctx.db.query<unknown[]>(`SELECT 1 FROM person WHERE email LIKE $1`, [
+    `${tag}%`,
+  ]);
   expect(none).toHaveLength(0);
 
   const ok = await upload('people.csv', 'text/csv', [header, ...good].join('\n'));
