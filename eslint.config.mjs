@@ -154,4 +154,14 @@ export default tseslint.config(
     },
   },
   prettier,
+  {
+    // Plain Node scripts (the test OIDC provider): linted without type information.
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      parserOptions: { projectService: false, program: null },
+      globals: { process: 'readonly' },
+    },
+  },
 );

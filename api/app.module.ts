@@ -8,6 +8,7 @@ import type { Policy } from '../sop/policy';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
+import { OidcService } from './auth/oidc.service';
 import { SignInThrottler } from './auth/sign-in.throttler';
 import { IdempotencyService } from './common/idempotency.service';
 import { DevMailController } from './dev/dev-mail.controller';
@@ -62,6 +63,12 @@ export class AppModule {
           provide: AuthService,
           useFactory: (db: DataSource) => new AuthService(db),
           inject: [DATA_SOURCE],
+        },
+        {
+          provide: OidcService,
+          useFactory: (db: DataSource, auth: AuthService, config: Config) =>
+            new OidcService(db, auth, config),
+          inject: [DATA_SOURCE, AuthService, CONFIG],
         },
         {
           provide: IdempotencyService,

@@ -145,6 +145,19 @@ export const VARIABLES = {
     description:
       'secret from which email-link tokens are derived (HMAC-SHA256); only their hashes are stored',
   },
+  OIDC_ISSUER: {
+    schema: url(['https', 'http']).optional(),
+    description:
+      'OpenID Connect issuer URL; when set (with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET) /auth/oidc/login signs in through it',
+  },
+  OIDC_CLIENT_ID: {
+    schema: z.string().min(1).optional(),
+    description: 'client id registered at the OpenID Connect provider',
+  },
+  OIDC_CLIENT_SECRET: {
+    schema: z.string().min(1).optional(),
+    description: 'client secret registered at the OpenID Connect provider',
+  },
   BOOTSTRAP_ADMIN_EMAIL: {
     schema: z.email({ message: 'must be an email address' }).optional(),
     default: EMBEDDED_DEFAULTS.BOOTSTRAP_ADMIN_EMAIL,
@@ -194,6 +207,8 @@ export interface Config {
   mailFrom: string;
   policyFile?: string;
   linkSecret: string;
+  /** OpenID Connect sign-in, when configured; redirect URI: PUBLIC_URL/auth/oidc/callback. */
+  oidc?: { issuer: string; clientId: string; clientSecret: string };
   bootstrapAdmin?: { email: string; password: string };
   varDir: string;
   devMailDir?: string;
@@ -248,6 +263,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       });
   }
   const v = values as Record<string, never>;
+  if (v.OIDC_ISSUER !== undefined) {
+    for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const)
+      if (v[name] === undefined) problems.push({ name, reason: 'is required with OIDC_ISSUER' });
+  }
   const tlsParts = [v.TEMPORAL_TLS_CERT, v.TEMPORAL_TLS_KEY].filter(Boolean).length;
   if (tlsParts === 1) {
     problems.push({
@@ -283,6 +302,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: v.MAIL_FROM,
     policyFile: v.POLICY_FILE,
     linkSecret: v.LINK_SECRET,
+    oidc:
+      v.OIDC_ISSUER !== undefined
+        ? { issuer: v.OIDC_ISSUER, clientId: v.OIDC_CLIENT_ID, clientSecret: v.OIDC_CLIENT_SECRET }
+        : undefined,
     bootstrapAdmin:
       v.BOOTSTRAP_ADMIN_EMAIL !== undefined && v.BOOTSTRAP_ADMIN_PASSWORD !== undefined
         ? { email: v.BOOTSTRAP_ADMIN_EMAIL, password: v.BOOTSTRAP_ADMIN_PASSWORD }

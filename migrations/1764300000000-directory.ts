@@ -74,6 +74,15 @@ export class Directory1764300000000 implements MigrationInterface {
         used_at     timestamptz,
         created_at  timestamptz NOT NULL DEFAULT now()
       )`);
+    // OpenID Connect sign-in in progress: state → PKCE verifier and nonce, used once.
+    await q.query(`
+      CREATE TABLE oidc_request (
+        state       text PRIMARY KEY,
+        verifier    text NOT NULL,
+        nonce       text NOT NULL,
+        expires_at  timestamptz NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      )`);
     await q.query(`ALTER TABLE exam ADD COLUMN department_id text REFERENCES org_unit(id)`);
     // Owners come from the directory now (holders of the step's role in the department's scope).
     await q.query(`ALTER TABLE exam DROP COLUMN owner_email`);
@@ -91,6 +100,7 @@ export class Directory1764300000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox DROP COLUMN body_html`);
     await q.query(`ALTER TABLE exam ADD COLUMN owner_email text NOT NULL DEFAULT ''`);
     await q.query(`ALTER TABLE exam DROP COLUMN department_id`);
+    await q.query(`DROP TABLE oidc_request`);
     await q.query(`DROP TABLE email_link`);
     await q.query(`DROP TABLE api_key`);
     await q.query(`DROP TABLE auth_token`);

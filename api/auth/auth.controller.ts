@@ -9,21 +9,59 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
+  Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { notFound } from '../common/problem';
 import { Allow, CurrentPrincipal, Public } from './access.decorators';
 import { CreateApiKeyDto, LoginDto, RefreshDto, TokenPairDto } from './auth.dto';
 import { AuthService } from './auth.service';
+import { OidcService } from './oidc.service';
 import type { Principal } from './principal';
 import { SignInThrottler } from './sign-in.throttler';
 
 @ApiTags('auth')
 @Controller()
 export class AuthController {
-  constructor(@Inject(AuthService) private readonly auth: AuthService) {}
+  constructor(
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(OidcService) private readonly oidc: OidcService,
+  ) {}
+
+  @Get('auth/oidc/login')
+  @Public()
+  @UseGuards(SignInThrottler)
+  @Throttle({ default: { limit: 30, ttl: 60_000 } })
+  @ApiOperation({
+    summary: 'Sign in through the institution’s OpenID Connect provider (when configured)',
+  })
+  @ApiResponse({ status: 302, description: 'to the provider' })
+  @ApiResponse({ status: 404, description: 'OpenID Connect is not configured' })
+  async oidcLogin(@Res() res: Response): Promise<void> {
+    res.redirect(302, await this.oidc.start(Date.now()));
+  }
+
+  @Get('auth/oidc/callback')
+  @Public()
+  @UseGuards(SignInThrottler)
+  @Throttle({ default: { limit: 30, ttl: 60_000 } })
+  @ApiOperation({
+    summary: 'The provider’s redirect back: the same token pair as password sign-in',
+  })
+  @ApiQuery({ name: 'code', required: false })
+  @ApiQuery({ name: 'state', required: false })
+  @ApiResponse({ status: 200, type: TokenPairDto })
+  @ApiResponse({ status: 400, description: 'unknown or expired state' })
+  @ApiResponse({ status: 401, description: 'the provider did not confirm the sign-in' })
+  @ApiResponse({ status: 403, description: 'the person is not in the directory' })
+  @ApiResponse({ status: 404, description: 'OpenID Connect is not configured' })
+  oidcCallback(@Query() query: Record<string, string>): Promise<TokenPairDto> {
+    return this.oidc.finish(query, Date.now());
+  }
 
   @Post('auth/login')
   @Public()

@@ -49,6 +49,11 @@ export class AuthService {
     return this.issue(person.id, randomUUID(), now);
   }
 
+  /** A new sign-in for a person another method has identified (OpenID Connect). */
+  issueFor(personId: string, now: number): Promise<TokenPair> {
+    return this.issue(personId, randomUUID(), now);
+  }
+
   async refresh(refreshToken: string, now: number): Promise<TokenPair> {
     if (tokenKind(refreshToken) !== 'refresh') throw unauthorized('not a refresh token');
     const outcome: { pair: TokenPair } | { reused: string } = await this.db.transaction(

@@ -86,11 +86,15 @@ function dist(script: string): string {
 /** `policyFile: null` runs the SOP as written; the default is the drill policy (seconds). */
 export interface StackOptions {
   policyFile?: string | null;
+  /** More environment for the API and worker, read when the stack starts (e.g. OIDC_*). */
+  env?: () => Record<string, string>;
+  /** The API's port, when something must know it in advance (an OIDC redirect URI). */
+  port?: () => number;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const infra = testInfra();
-  const port = await freePort();
+  const port = options.port?.() ?? (await freePort());
   const taskQueue = uniqueId('e2e');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -109,6 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       : { POLICY_FILE: options.policyFile ?? join(ROOT, 'policies', 'drill.policy.json') }),
     WORKER_SHUTDOWN_GRACE: '1s',
     LINK_SECRET: TEST_LINK_SECRET,
+    ...options.env?.(),
   };
   const children: ChildProcess[] = [];
   const launch = (name: string, script: string): ChildProcess => {
