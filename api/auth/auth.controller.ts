@@ -18,7 +18,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@ne
 import { Throttle } from '@nestjs/throttler';
 import { notFound } from '../common/problem';
 import { Allow, CurrentPrincipal, Public } from './access.decorators';
-import { CreateApiKeyDto, LoginDto, RefreshDto, TokenPairDto } from './auth.dto';
+import { ChangePasswordDto, CreateApiKeyDto, LoginDto, RefreshDto, TokenPairDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { OidcService } from './oidc.service';
 import type { Principal } from './principal';
@@ -111,6 +111,19 @@ export class AuthController {
       language: principal.language,
       roles: principal.grants,
     };
+  }
+
+  @Post('me/password')
+  @Allow('*')
+  @ApiBearerAuth()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change my password (the current one is required)' })
+  @ApiResponse({ status: 401, description: 'the current password is wrong' })
+  async changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: ChangePasswordDto,
+  ): Promise<void> {
+    await this.auth.changePassword(principal.personId, dto.currentPassword, dto.newPassword);
   }
 
   @Post('me/api-keys')

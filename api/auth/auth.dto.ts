@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'head.anatomy@example.edu.kz' })
@@ -35,4 +35,18 @@ export class TokenPairDto {
   @ApiProperty({ description: 'seconds' }) expiresIn!: number;
   @ApiProperty() refreshToken!: string;
   @ApiProperty({ description: 'seconds' }) refreshExpiresIn!: number;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty({ format: 'password' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  currentPassword!: string;
+
+  @ApiProperty({ format: 'password', description: 'at least 12 characters' })
+  @IsString()
+  @MinLength(12, { message: 'newPassword must be at least 12 characters' })
+  @MaxLength(1000)
+  newPassword!: string;
 }

@@ -49,6 +49,22 @@ export class AuthService {
     return this.issue(person.id, randomUUID(), now);
   }
 
+  /** Changes a password after checking the current one; other sign-ins of the person end. */
+  async changePassword(personId: string, current: string, next: string): Promise<void> {
+    const rows = await this.db.query<{ password_hash: string | null }[]>(
+      `SELECT password_hash FROM person WHERE id = $1`,
+      [personId],
+    );
+    const stored = rows[0]?.password_hash ?? null;
+    if (stored === null || !(await verify(stored, current).catch(() => false))) {
+      throw unauthorized('the current password is wrong');
+    }
+    await this.db.query(`UPDATE person SET password_hash = $2, updated_at = now() WHERE id = $1`, [
+      personId,
+      await hash(next),
+    ]);
+  }
+
   /** A new sign-in for a person another method has identified (OpenID Connect). */
   issueFor(personId: string, now: number): Promise<TokenPair> {
     return this.issue(personId, randomUUID(), now);

@@ -4,6 +4,7 @@ import {
   Get,
   HttpCode,
   Inject,
+  Param,
   Post,
   Put,
   Query,
@@ -22,7 +23,7 @@ import {
 } from '@nestjs/swagger';
 import { badRequest } from '../common/problem';
 import { Allow } from '../auth/access.decorators';
-import { UnitsDto } from './directory.dto';
+import { PasswordDto, UnitsDto } from './directory.dto';
 import { DirectoryService } from './directory.service';
 import { IMPORT_LIMITS } from './import/parse-people';
 
@@ -79,6 +80,15 @@ export class DirectoryController {
   @ApiResponse({ status: 413, description: 'file larger than 2 MB' })
   importPeople(@UploadedFile() file: UploadedSheet | undefined) {
     return this.directory.importPeople(file);
+  }
+
+  @Post('people/:id/password')
+  @Allow('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Set a person's initial password (admin)" })
+  @ApiResponse({ status: 404, description: 'no such person' })
+  async setPassword(@Param('id') id: string, @Body() dto: PasswordDto): Promise<void> {
+    await this.directory.setPassword(id, dto.password);
   }
 
   @Get('people')

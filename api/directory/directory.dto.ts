@@ -9,6 +9,7 @@ import {
   IsString,
   Matches,
   MaxLength,
+  MinLength,
   ValidateNested,
 } from 'class-validator';
 
@@ -49,4 +50,12 @@ export class UnitsDto {
   @ValidateNested({ each: true })
   @Type(() => UnitDto)
   units!: UnitDto[];
+}
+
+export class PasswordDto {
+  @ApiProperty({ description: 'at least 12 characters', format: 'password' })
+  @IsString()
+  @MinLength(12, { message: 'password must be at least 12 characters' })
+  @MaxLength(1000)
+  password!: string;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { ProblemException } from '../common/problem';
+import { AuthService } from '../auth/auth.service';
+import { notFound, ProblemException } from '../common/problem';
 import { listUnits, type Unit } from './directory.repository';
 import type { UnitsDto } from './directory.dto';
 import { IMPORT_LIMITS, parsePeopleFile, type ScopeKind } from './import/parse-people';
@@ -182,6 +183,16 @@ export class DirectoryService {
           ? Buffer.from(page[page.length - 1].email.toLowerCase()).toString('base64url')
           : null,
     };
+  }
+
+  /** Sets a person's password (an admin's initial password, or the person's own change). */
+  async setPassword(personId: string, password: string): Promise<void> {
+    const hash = await AuthService.hashPassword(password);
+    const [, affected] = await this.db.query<[unknown[], number]>(
+      `UPDATE person SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING id`,
+      [personId, hash],
+    );
+    if (affected === 0) throw notFound(`person ${personId} does not exist`);
   }
 
   static readonly limits = IMPORT_LIMITS;

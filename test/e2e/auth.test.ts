@@ -1,3 +1,4 @@
+import { EMBEDDED_DEFAULTS } from '../../config/config';
 import { uniqueId, waitFor } from '../support';
 import { examStartingAt, useStack } from './harness';
 
@@ -147,4 +148,50 @@ test("GET /me/tasks lists the caller's open steps by due, and only theirs", asyn
   );
   for (const id of made)
     await ctx.stack.client.workflow.getHandle(`exam-${id}`).terminate('test done');
+});
+
+test('an admin sets an initial password; the person signs in and changes it (the old one stops working)', async () => {
+  const admin = {
+    email: EMBEDDED_DEFAULTS.BOOTSTRAP_ADMIN_EMAIL,
+    password: EMBEDDED_DEFAULTS.BOOTSTRAP_ADMIN_PASSWORD,
+  };
+  const person = ctx.dir.people.student;
+  const short = await ctx.stack.http('POST', `/directory/people/${person.id}/password`, {
+    body: { password: 'short' },
+    as: admin,
+  });
+  expect(short.status).toBe(400);
+  expect(short.body.errors).toEqual([
+    { path: 'password', message: 'password must be at least 12 characters' },
+  ]);
+  const initial = 'initial password from the admin';
+  expect(
+    (
+      await ctx.stack.http('POST', `/directory/people/${person.id}/password`, {
+        body: { password: initial },
+        as: admin,
+      })
+    ).status,
+  ).toBe(204);
+  const pair = await login(person.email, initial);
+  expect(pair.status).toBe(200);
+  const token = { token: pair.body.accessToken as string };
+  expect(
+    (
+      await ctx.stack.http('POST', '/me/password', {
+        body: { currentPassword: 'wrong', newPassword: 'x'.repeat(12) },
+        as: token,
+      })
+    ).status,
+  ).toBe(401);
+  expect(
+    (
+      await ctx.stack.http('POST', '/me/password', {
+        body: { currentPassword: initial, newPassword: 'my own long passphrase' },
+        as: token,
+      })
+    ).status,
+  ).toBe(204);
+  expect((await login(person.email, initial)).status).toBe(401);
+  expect((await login(person.email, 'my own long passphrase')).status).toBe(200);
 });

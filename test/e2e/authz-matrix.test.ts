@@ -37,6 +37,8 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'GET /directory/units': signedIn,
   'PUT /directory/units': { ...everyone('deny'), admin: 'allow' },
   'POST /directory/people/import': { ...everyone('deny'), admin: 'allow' },
+  'POST /directory/people/{id}/password': { ...everyone('deny'), admin: 'allow' },
+  'POST /me/password': signedIn,
   'GET /directory/people': { ...everyone('deny'), admin: 'allow', auditor: 'allow' },
   'POST /exams': { ...everyone('deny'), head: 'allow', dean: 'allow', admin: 'allow' },
   'GET /exams/{id}': { ...staff, otherHead: 'hidden' },
