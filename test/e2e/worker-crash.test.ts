@@ -71,14 +71,26 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
     `SELECT action FROM audit_log WHERE exam_id = $1 ORDER BY seq`,
     [exam.id],
   );
-  expect(audit.map((a) => a.action)).toEqual([
+  // Each record once. The approval may overtake the overdue emails (its Update runs beside the
+  // main loop), so the order is checked only where it is causal.
+  const actions = audit.map((a) => a.action);
+  expect([...actions].sort()).toEqual(
+    [
+      'step.opened',
+      'step.opened-sent',
+      'step.reminder-sent',
+      'step.overdue',
+      'step.overdue-sent',
+      'step.escalation-sent',
+      'step.approved',
+      'step.decided-sent',
+    ].sort(),
+  );
+  expect(actions.slice(0, 4)).toEqual([
     'step.opened',
     'step.opened-sent',
     'step.reminder-sent',
     'step.overdue',
-    'step.overdue-sent',
-    'step.escalation-sent',
-    'step.approved',
-    'step.decided-sent',
   ]);
+  expect(actions.indexOf('step.approved')).toBeLessThan(actions.indexOf('step.decided-sent'));
 });

@@ -273,7 +273,24 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
   expect(accepted).toHaveLength(1);
 
   const actions = await auditActions(examId);
-  expect(actions.map((a) => a.action)).toEqual([
+  const names = actions.map((a) => a.action);
+  expect([...names].sort()).toEqual(
+    [
+      'step.opened',
+      'step.opened-sent',
+      'step.reminder-sent',
+      'step.reminder-sent',
+      'step.reminder-sent',
+      'step.reminder-sent',
+      'step.overdue',
+      'step.overdue-sent',
+      'step.escalation-sent',
+      'step.approved',
+      'step.decided-sent',
+    ].sort(),
+  );
+  // Causal order only: the approval's Update may overtake the overdue emails.
+  expect(names.slice(0, 7)).toEqual([
     'step.opened',
     'step.opened-sent',
     'step.reminder-sent',
@@ -281,13 +298,10 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
     'step.reminder-sent',
     'step.reminder-sent',
     'step.overdue',
-    'step.overdue-sent',
-    'step.escalation-sent',
-    'step.approved',
-    'step.decided-sent',
   ]);
+  expect(names.indexOf('step.approved')).toBeLessThan(names.indexOf('step.decided-sent'));
   expect(actions.every((a) => a.clauses.join(',') === 'GP 3,row 1')).toBe(true);
-  expect(actions.at(-2)?.actor).toBe(request.actor);
+  expect(actions.find((a) => a.action === 'step.approved')?.actor).toBe(request.actor);
 });
 
 test('GP 3 / row 1: an approval before the due instant stops the remaining reminders and is not late', async () => {
