@@ -6,9 +6,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { isCalendarUnit } from '../sop/policy';
 import { linkExpiry, planExam } from '../sop/plan';
-import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
+import { DEPARTMENT_DISCUSSION, findStep, isCalendarUnit } from '../sop/policy';
 import {
   checkDecision,
   decideStepUpdate,

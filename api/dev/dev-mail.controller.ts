@@ -10,7 +10,27 @@ import { Public } from '../auth/access.decorators';
 
 function header(raw: string, name: string): string {
   const match = new RegExp(`^${name}:\\s*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(raw);
-  return match ? match[1].replace(/\r?\n[ \t]+/g, ' ').trim() : '';
+  return match ? decodeWords(match[1].replace(/\r?\n[ \t]+/g, ' ').trim()) : '';
+}
+
+/** RFC 2047 encoded words (=?UTF-8?B?…?= and =?UTF-8?Q?…?=), as subjects in Kazakh arrive. */
+function decodeWords(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(
+      /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g,
+      (_, _charset: string, enc: string, text: string) =>
+        enc.toUpperCase() === 'B'
+          ? Buffer.from(text, 'base64').toString('utf8')
+          : Buffer.from(
+              text
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
+                  String.fromCharCode(parseInt(hex, 16)),
+                ),
+              'latin1',
+            ).toString('utf8'),
+    );
 }
 
 const escape = (s: string): string =>
@@ -75,6 +95,16 @@ export class DevMailController {
     if (!/^[\w.-]+\.eml$/.test(file)) throw notFound(`no message ${file}`);
     const raw = await readFile(join(this.dir, file), 'utf8').catch(() => null);
     if (raw === null) throw notFound(`no message ${file}`);
-    res.type('text/plain; charset=utf-8').send(raw);
+    // The HTML part as the recipient sees it (links clickable); ?raw shows the message source.
+    // mailparser is a development dependency, like this controller's whole purpose.
+    const { simpleParser } = await import('mailparser');
+    const mail = await simpleParser(raw);
+    if (res.req.query.raw !== undefined || typeof mail.html !== 'string') {
+      res
+        .type('text/plain; charset=utf-8')
+        .send(res.req.query.raw !== undefined ? raw : (mail.text ?? raw));
+      return;
+    }
+    res.type('text/html; charset=utf-8').send(mail.html);
   }
 }

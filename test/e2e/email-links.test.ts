@@ -87,6 +87,17 @@ test('GP 3, row 1: the head approves from the email; a mail scanner, a second cl
   expect(opened.mail.text).toContain('Сәрсенбаева');
   expect(opened.mail.text).toMatch(/[әғқңөұүһі]/);
   expect(opened.mail.attachments.map((a) => a.contentType)).toContain('text/calendar');
+  // npm run dev's mail viewer shows the same email: subject decoded, the HTML with its links.
+  const listed = await ctx.stack.http('GET', '/dev/mail', {
+    headers: { accept: 'application/json' },
+  });
+  const entry = (listed.body.items as { file: string; subject: string }[]).find(
+    (m) => m.file === opened.file,
+  );
+  expect(entry?.subject).toBe(opened.mail.subject);
+  const shownMail = await fetch(`${ctx.stack.baseUrl}/dev/mail/${opened.file}`);
+  expect(shownMail.headers.get('content-type')).toContain('text/html');
+  expect(await shownMail.text()).toContain(`/links/${approve}`);
   expect(await linkRow(approve)).toMatchObject({
     action: 'approve',
     person_id: ctx.dir.head.id,
