@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Role } from '../../sop/policy';
+import { ROLES, type Role } from '../../sop/policy';
 import type { Principal } from './principal';
 
 /**
@@ -20,25 +20,7 @@ export const Allow = (...roles: Role[] | ['*']) =>
   } satisfies Access);
 
 /** Staff roles: everyone but students (who read only their own records). */
-export const STAFF: Role[] = [
-  'department_head',
-  'department_responsible',
-  'examiner',
-  'programme_committee',
-  'dean',
-  'deans_office',
-  'testing_centre',
-  'registrar',
-  'distance_learning',
-  'vice_rector',
-  'working_group_member',
-  'proctor',
-  'exam_commission',
-  'violation_commission',
-  'appeal_commission',
-  'auditor',
-  'admin',
-];
+export const STAFF: Role[] = ROLES.filter((r) => r !== 'student' && r !== 'system');
 
 export type RequestWithPrincipal = Request & { principal?: Principal };
 

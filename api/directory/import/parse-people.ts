@@ -23,29 +23,12 @@ import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stream as excelStream, type CellValue, type Row } from 'exceljs';
+import { ROLES, type Role } from '../../../sop/policy';
 import { LANGUAGES, type Language } from '../../common/language';
 
-export const ROLE_IDS = [
-  'department_head',
-  'department_responsible',
-  'examiner',
-  'programme_committee',
-  'dean',
-  'deans_office',
-  'testing_centre',
-  'registrar',
-  'distance_learning',
-  'vice_rector',
-  'working_group_member',
-  'proctor',
-  'exam_commission',
-  'violation_commission',
-  'appeal_commission',
-  'student',
-  'auditor',
-  'admin',
-] as const;
-export type RoleId = (typeof ROLE_IDS)[number];
+/** The roles a person can hold: the SOP's (sop/policy.ts) without the system itself. */
+export const ROLE_IDS = ROLES.filter((r): r is Exclude<Role, 'system'> => r !== 'system');
+export type RoleId = Exclude<Role, 'system'>;
 export type ScopeKind = 'institution' | 'school' | 'department';
 
 export interface PersonRow {
