@@ -66,14 +66,16 @@ export async function upsertStep(
   const at = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
   await tx.query(
     `INSERT INTO exam_step (exam_id, step_id, clauses, status, due_at, reminders, reminders_sent,
-                            opened_at, overdue_at, approved_at, approved_by, comment, version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                            opened_at, overdue_at, approved_at, approved_by, comment, version,
+                            assignee_id, waived_at, waived_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT (exam_id, step_id) DO UPDATE SET
        clauses = EXCLUDED.clauses, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
        reminders = EXCLUDED.reminders, reminders_sent = EXCLUDED.reminders_sent,
        opened_at = EXCLUDED.opened_at, overdue_at = EXCLUDED.overdue_at,
        approved_at = EXCLUDED.approved_at, approved_by = EXCLUDED.approved_by,
-       comment = EXCLUDED.comment, version = EXCLUDED.version, updated_at = now()
+       comment = EXCLUDED.comment, version = EXCLUDED.version, assignee_id = EXCLUDED.assignee_id,
+       waived_at = EXCLUDED.waived_at, waived_by = EXCLUDED.waived_by, updated_at = now()
      WHERE exam_step.version < EXCLUDED.version`,
     [
       examId,
@@ -89,6 +91,9 @@ export async function upsertStep(
       step.approvedBy ?? null,
       step.comment ?? null,
       step.version,
+      step.assignee?.personId ?? null,
+      at(step.waivedAt),
+      step.waivedBy ?? null,
     ],
   );
 }
@@ -131,13 +136,20 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
       await db.transaction(async (tx) => {
         await upsertStep(tx, input.examId, input.step);
         await audit(tx, input, {
-          action: input.request.decision === 'approve' ? 'step.approved' : 'step.rejected',
+          action: {
+            approve: 'step.approved',
+            reject: 'step.rejected',
+            waive: 'step.waived',
+            reassign: 'step.reassigned',
+          }[input.request.decision],
           actor: input.request.actor,
           at: input.at,
           before: { status: input.before },
           after: {
             status: input.step.status,
             comment: input.step.comment ?? null,
+            dueAt: new Date(input.step.dueAt).toISOString(),
+            assignee: input.step.assignee ?? null,
             via: input.request.via,
           },
         });

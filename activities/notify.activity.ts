@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { linkToken, sha256 } from '../api/auth/secrets';
-import { holdersCovering, unitChain, type Person } from '../api/directory/directory.repository';
+import {
+  findPerson,
+  holdersCovering,
+  unitChain,
+  type Person,
+} from '../api/directory/directory.repository';
 import type { Localized, Role } from '../sop/policy';
 import {
   audit,
@@ -15,8 +20,10 @@ export interface NotifyInput extends StepInput {
   /** Unique within the exam (the step id, or `ticketUpload#2`). */
   stepKey: string;
   kind: StepEmailKind;
-  /** Who is written to: holders of this role in a scope covering the department. */
+  /** Who is written to: holders of this role in a scope covering the department… */
   role: Role;
+  /** …or these people (a step reassigned to someone). */
+  personIds?: string[];
   departmentId: string;
   title: Localized;
   discipline: string;
@@ -97,7 +104,12 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
 
   return {
     async notifyStep(input: NotifyInput): Promise<{ recipients: string[] }> {
-      const recipients: Person[] = await holdersCovering(db, input.role, input.departmentId);
+      const recipients: Person[] =
+        input.personIds !== undefined
+          ? (await Promise.all(input.personIds.map((id) => findPerson(db, id)))).filter(
+              (p): p is Person => p !== undefined && p.active,
+            )
+          : await holdersCovering(db, input.role, input.departmentId);
       const chain = await unitChain(db, input.departmentId);
       const department = chain[0];
       const keys: string[] = [];

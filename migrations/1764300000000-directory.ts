@@ -86,6 +86,14 @@ export class Directory1764300000000 implements MigrationInterface {
     await q.query(`ALTER TABLE exam ADD COLUMN department_id text REFERENCES org_unit(id)`);
     // Owners come from the directory now (holders of the step's role in the department's scope).
     await q.query(`ALTER TABLE exam DROP COLUMN owner_email`);
+    // Human tasks: a step can be waived, and reassigned (delegated) to a person.
+    await q.query(`ALTER TABLE exam_step DROP CONSTRAINT exam_step_status_check`);
+    await q.query(
+      `ALTER TABLE exam_step ADD CONSTRAINT exam_step_status_check CHECK (status IN ('open', 'overdue', 'approved', 'waived'))`,
+    );
+    await q.query(`ALTER TABLE exam_step ADD COLUMN assignee_id text REFERENCES person(id)`);
+    await q.query(`ALTER TABLE exam_step ADD COLUMN waived_at timestamptz`);
+    await q.query(`ALTER TABLE exam_step ADD COLUMN waived_by text`);
     await q.query(`ALTER TABLE outbox ADD COLUMN body_html text`);
     await q.query(`ALTER TABLE outbox ADD COLUMN attachments jsonb NOT NULL DEFAULT '[]'`);
     await q.query(`ALTER TABLE outbox ADD COLUMN headers jsonb NOT NULL DEFAULT '{}'`);
@@ -98,6 +106,14 @@ export class Directory1764300000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox DROP COLUMN headers`);
     await q.query(`ALTER TABLE outbox DROP COLUMN attachments`);
     await q.query(`ALTER TABLE outbox DROP COLUMN body_html`);
+    await q.query(`ALTER TABLE exam_step DROP COLUMN waived_by`);
+    await q.query(`ALTER TABLE exam_step DROP COLUMN waived_at`);
+    await q.query(`ALTER TABLE exam_step DROP COLUMN assignee_id`);
+    await q.query(`DELETE FROM exam_step WHERE status = 'waived'`);
+    await q.query(`ALTER TABLE exam_step DROP CONSTRAINT exam_step_status_check`);
+    await q.query(
+      `ALTER TABLE exam_step ADD CONSTRAINT exam_step_status_check CHECK (status IN ('open', 'overdue', 'approved'))`,
+    );
     await q.query(`ALTER TABLE exam ADD COLUMN owner_email text NOT NULL DEFAULT ''`);
     await q.query(`ALTER TABLE exam DROP COLUMN department_id`);
     await q.query(`DROP TABLE oidc_request`);

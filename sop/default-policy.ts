@@ -35,6 +35,8 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
   escalation: { repeat: 'everyWorkingDay', localTime: '09:00' },
   // Product default: a late decision can still be made from the email for 3 days after the due.
   emailLinks: { grace: { value: 3, unit: 'days' } },
+  // Product default: a step returned for changes has at least 3 working days for the rework.
+  rework: { value: 3, unit: 'days', counting: 'workingDays' },
 
   roles: [
     {

@@ -434,3 +434,38 @@ export function linkExpiry(policy: Policy, calendar: WorkingCalendar, dueAt: num
         : day + grace.value * (grace.unit === 'weeks' ? 7 : 1);
   return endOfDay(calendar, target);
 }
+
+/**
+ * DEADLINES.md "escalation": an overdue step is escalated again every working day until it is
+ * done or waived — at the policy's escalation time on the first working day after `after`.
+ */
+export function nextEscalation(policy: Policy, calendar: WorkingCalendar, after: number): number {
+  const [hour, minute] = policy.escalation.localTime.split(':').map(Number);
+  const day = addWorkingDaysNumber(calendar, localDayOf(calendar.timeZone, after), 1);
+  return localInstant(calendar.timeZone, day, hour, minute);
+}
+
+/**
+ * A step returned for changes gets a new due (issue 6: "reopens with a new due per policy"): the
+ * later of its due and the end of the day `policy.rework` after the return.
+ */
+export function reworkDue(
+  policy: Policy,
+  calendar: WorkingCalendar,
+  dueAt: number,
+  returnedAt: number,
+): number {
+  const { rework } = policy;
+  const day = localDayOf(calendar.timeZone, returnedAt);
+  const target =
+    rework.counting === 'workingDays'
+      ? addWorkingDaysNumber(calendar, day, rework.value)
+      : rework.unit === 'months'
+        ? addMonths(day, rework.value)
+        : isCalendarUnit(rework.unit)
+          ? day + rework.value * (rework.unit === 'weeks' ? 7 : 1)
+          : undefined;
+  const candidate =
+    target === undefined ? returnedAt + rework.value * MS[rework.unit] : endOfDay(calendar, target);
+  return Math.max(dueAt, candidate);
+}

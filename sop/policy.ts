@@ -298,6 +298,8 @@ export const policySchema = z
        */
       localTime: localTime.optional(),
     }),
+    /** A step returned for changes is due again no earlier than this after the return (issue 6). */
+    rework: positiveOffset,
     /** One-click email links (approve / reject) stay valid until the step's due plus this grace. */
     emailLinks: z.object({ grace: positiveOffset }),
     escalation: z.object({

@@ -1,7 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { WorkingCalendar } from '../sop/calendar';
 import type { ExamFacts } from '../sop/plan';
-import type { Policy } from '../sop/policy';
+import type { Policy, Role } from '../sop/policy';
 
 /**
  * Contract of the exam workflow: what the API and tests may use without importing the body.
@@ -35,12 +35,17 @@ export interface ExamWorkflowInput {
   calendar: WorkingCalendar;
 }
 
-export type StepStatus = 'open' | 'overdue' | 'approved';
-export type Decision = 'approve' | 'reject';
+export type StepStatus = 'open' | 'overdue' | 'approved' | 'waived';
+/** approve = complete; reject = return for changes (new due per policy); waive; reassign/delegate. */
+export type Decision = 'approve' | 'reject' | 'waive' | 'reassign';
+export const DONE: readonly StepStatus[] = ['approved', 'waived'];
 
 export interface StepState {
   stepId: string;
   clauses: string[];
+  /** Who decides it, and who is told when it is late (in order); from the policy. */
+  ownerRole: Role;
+  escalation: Role[];
   status: StepStatus;
   /** Transition counter: the read model keeps the newest snapshot whatever order writes land in. */
   version: number;
@@ -56,6 +61,12 @@ export interface StepState {
   rejectedAt?: number;
   rejectedBy?: string;
   rejections: number;
+  waivedAt?: number;
+  waivedBy?: string;
+  /** A person the step was reassigned (delegated) to: they decide and are reminded instead. */
+  assignee?: { personId: string; name: string };
+  /** Escalation notices sent while overdue (the due instant, then every working day). */
+  escalationsSent: number[];
 }
 
 export interface ExamWorkflowState {
@@ -66,10 +77,15 @@ export interface ExamWorkflowState {
 export interface DecideStepRequest {
   stepId: string;
   decision: Decision;
-  /** The person deciding (directory id); the API has checked their role and scope. */
+  /** The person deciding (directory id). */
   actor: string;
   actorName: string;
+  /** The roles the actor holds over the exam's department (the API resolves them). */
+  actorRoles: Role[];
+  /** A reason: required to reject, waive or reassign. */
   comment?: string;
+  /** reassign: the person who takes the step over. */
+  assignee?: { personId: string; name: string };
   /** How the decision came: the API, or a one-click email link (with the link's id). */
   via: { kind: 'api' } | { kind: 'email-link'; linkId: string };
 }
@@ -89,7 +105,13 @@ export const decideStepUpdate = defineUpdate<DecideStepResult, [DecideStepReques
 export const examStateQuery = defineQuery<ExamWorkflowState>('examState');
 
 /** Why a decision is refused; the API maps each to an HTTP status. */
-export type DecideRefusal = 'unknown-step' | 'not-open' | 'missing-actor' | 'missing-reason';
+export type DecideRefusal =
+  | 'unknown-step'
+  | 'not-open'
+  | 'missing-actor'
+  | 'missing-reason'
+  | 'missing-assignee'
+  | 'not-allowed';
 
 export class DecideRefusedError extends Error {
   constructor(
@@ -110,16 +132,57 @@ export function checkDecision(state: ExamWorkflowState, request: DecideStepReque
       `step "${request.stepId}" is not part of exam ${state.examId}`,
     );
   }
-  if (step.status === 'approved') {
-    throw new DecideRefusedError('not-open', `step "${request.stepId}" is already approved`);
-  }
   if (typeof request.actor !== 'string' || request.actor.trim() === '') {
     throw new DecideRefusedError('missing-actor', 'actor is required');
   }
-  if (request.decision === 'reject' && (request.comment ?? '').trim() === '') {
-    throw new DecideRefusedError(
-      'missing-reason',
-      'a rejection needs a comment saying what to change',
-    );
+  // Who may act is checked before the step's state, so the state is not told to whoever may not act.
+  refuseUnlessAllowed(step, request);
+  const reason = (request.comment ?? '').trim() !== '';
+  if (DONE.includes(step.status)) {
+    throw new DecideRefusedError('not-open', `step "${request.stepId}" is already ${step.status}`);
   }
+  switch (request.decision) {
+    case 'approve':
+      return;
+    case 'reject':
+      if (!reason)
+        throw new DecideRefusedError(
+          'missing-reason',
+          'a rejection needs a comment saying what to change',
+        );
+      return;
+    case 'waive':
+      if (!reason) throw new DecideRefusedError('missing-reason', 'a waiver needs a reason');
+      return;
+    case 'reassign':
+      if (!reason) throw new DecideRefusedError('missing-reason', 'a reassignment needs a reason');
+      if (request.assignee === undefined || request.assignee.personId.trim() === '')
+        throw new DecideRefusedError('missing-assignee', 'say who takes the step over');
+      return;
+  }
+}
+
+/**
+ * Who may take a decision (issue 6; DEADLINES.md "waived only by the role above its owner"): the
+ * owner role or the person the step was reassigned to approves, rejects and reassigns; a role of
+ * the escalation chain waives and reassigns. Checked before the step's state, so the state is not
+ * told to whoever may not act; the API runs the same check when the workflow has already closed.
+ */
+export function refuseUnlessAllowed(
+  step: Pick<StepState, 'stepId' | 'ownerRole' | 'escalation' | 'assignee'>,
+  request: Pick<DecideStepRequest, 'decision' | 'actor' | 'actorRoles'>,
+): void {
+  const roles = request.actorRoles ?? [];
+  const owns = roles.includes(step.ownerRole) || step.assignee?.personId === request.actor;
+  const above = roles.some((r) => step.escalation.includes(r));
+  const allowed =
+    request.decision === 'waive' ? above : request.decision === 'reassign' ? owns || above : owns;
+  if (allowed) return;
+  const who =
+    request.decision === 'waive'
+      ? `only ${step.escalation.join(' or ') || 'a role above the owner'} may waive`
+      : request.decision === 'reassign'
+        ? `only ${step.ownerRole} or a role above it may reassign`
+        : `only ${step.ownerRole}${step.assignee ? ` or ${step.assignee.name}` : ''} may ${request.decision}`;
+  throw new DecideRefusedError('not-allowed', `${who} step "${step.stepId}"`);
 }

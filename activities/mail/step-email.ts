@@ -23,7 +23,7 @@ export const STEP_EMAIL_KINDS = [
   'reopened',
 ] as const;
 export type StepEmailKind = (typeof STEP_EMAIL_KINDS)[number];
-export type DecisionAction = 'approved' | 'rejected' | 'returned';
+export type DecisionAction = 'approved' | 'rejected' | 'returned' | 'waived';
 
 export interface StepEmailInput {
   kind: StepEmailKind;
@@ -129,12 +129,14 @@ const STRINGS: Record<Language, Strings> = {
       approved: 'Бекітілді',
       rejected: 'Қабылданбады',
       returned: 'Пысықтауға қайтарылды',
+      waived: 'Орындаудан босатылды',
       none: 'Шешім қабылданды',
     },
     decisionValue: {
       approved: 'бекітілді',
       rejected: 'қабылданбады',
       returned: 'пысықтауға қайтарылды',
+      waived: 'орындаудан босатылды',
     },
     intro: {
       opened: [
@@ -159,6 +161,7 @@ const STRINGS: Record<Language, Strings> = {
       approved: 'Бұл кезең бойынша қосымша әрекет талап етілмейді.',
       rejected: 'Шешіммен Emtihan жүйесінде танысып, қажетті өзгерістер енгізуіңізді сұраймыз.',
       returned: 'Шешіммен Emtihan жүйесінде танысып, қажетті өзгерістер енгізуіңізді сұраймыз.',
+      waived: 'Бұл кезең бойынша қосымша әрекет талап етілмейді.',
     },
     supervisor:
       'Бұл хат Сізге осы кезеңнің орындалуын бақылайтын басшы ретінде жіберілді. Қажетті шараларды қабылдауыңызды сұраймыз.',
@@ -203,12 +206,14 @@ const STRINGS: Record<Language, Strings> = {
       approved: 'Утверждено',
       rejected: 'Отклонено',
       returned: 'Возвращено на доработку',
+      waived: 'Освобождено от выполнения',
       none: 'Принято решение',
     },
     decisionValue: {
       approved: 'утверждено',
       rejected: 'отклонено',
       returned: 'возвращено на доработку',
+      waived: 'освобождено от выполнения',
     },
     intro: {
       opened: [
@@ -235,6 +240,7 @@ const STRINGS: Record<Language, Strings> = {
       approved: 'Дополнительных действий по этому этапу не требуется.',
       rejected: 'Просим ознакомиться с решением в Emtihan и внести необходимые изменения.',
       returned: 'Просим ознакомиться с решением в Emtihan и внести необходимые изменения.',
+      waived: 'Дополнительных действий по этому этапу не требуется.',
     },
     supervisor:
       'Вы получили это письмо как руководитель, контролирующий исполнение этого этапа. Просим принять необходимые меры.',
@@ -279,12 +285,14 @@ const STRINGS: Record<Language, Strings> = {
       approved: 'Approved',
       rejected: 'Rejected',
       returned: 'Returned for revision',
+      waived: 'Waived',
       none: 'Decision made',
     },
     decisionValue: {
       approved: 'approved',
       rejected: 'rejected',
       returned: 'returned for revision',
+      waived: 'waived',
     },
     intro: {
       opened: [
@@ -311,6 +319,7 @@ const STRINGS: Record<Language, Strings> = {
       approved: 'No further action is required on this step.',
       rejected: 'Please review the decision in Emtihan and make the necessary changes.',
       returned: 'Please review the decision in Emtihan and make the necessary changes.',
+      waived: 'No further action is needed for this step.',
     },
     supervisor:
       'You are receiving this message as the supervisor in charge of this step. Please take the necessary measures.',

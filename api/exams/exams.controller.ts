@@ -6,7 +6,13 @@ import { Allow, CurrentPrincipal, STAFF } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { badRequest } from '../common/problem';
 import { IdempotencyService } from '../common/idempotency.service';
-import { ApproveStepDto, CreateExamDto, RejectStepDto } from './exams.dto';
+import {
+  ApproveStepDto,
+  CreateExamDto,
+  ReassignStepDto,
+  RejectStepDto,
+  WaiveStepDto,
+} from './exams.dto';
 import { ExamsService, REGISTRARS_OF_EXAMS } from './exams.service';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
@@ -127,6 +133,59 @@ export class ExamsController {
     return this.decide(principal, id, step, 'reject', dto.comment, dto, rawKey, res);
   }
 
+  @Post('exams/:id/steps/:step/waive')
+  @Allow(...STAFF)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Waive a step (a role above its owner, with a reason)' })
+  @ApiHeader(IDEMPOTENCY_REQUIRED)
+  @ApiResponse({ status: 200, description: 'waived' })
+  @ApiResponse({ status: 403, description: 'only a role above the owner may waive' })
+  @ApiResponse({ status: 404, description: 'no such exam or step' })
+  @ApiResponse({ status: 409, description: 'the step is not open' })
+  waive(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('step') step: string,
+    @Body() dto: WaiveStepDto,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    return this.decide(principal, id, step, 'waive', dto.comment, dto, rawKey, res);
+  }
+
+  @Post('exams/:id/steps/:step/reassign')
+  @Allow(...STAFF)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reassign (delegate) a step to a person, with a reason: they decide and are reminded',
+  })
+  @ApiHeader(IDEMPOTENCY_REQUIRED)
+  @ApiResponse({ status: 200, description: 'reassigned' })
+  @ApiResponse({ status: 400, description: 'no such person, or no reason' })
+  @ApiResponse({ status: 403, description: 'only the owner or a role above may reassign' })
+  @ApiResponse({ status: 404, description: 'no such exam or step' })
+  @ApiResponse({ status: 409, description: 'the step is not open' })
+  reassign(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('step') step: string,
+    @Body() dto: ReassignStepDto,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    return this.decide(
+      principal,
+      id,
+      step,
+      'reassign',
+      dto.comment,
+      dto,
+      rawKey,
+      res,
+      dto.personId,
+    );
+  }
+
   @Get('me/tasks')
   @Allow('*')
   @ApiOperation({ summary: 'My open steps (owned through my roles and scopes), sorted by due' })
@@ -143,6 +202,7 @@ export class ExamsController {
     dto: object,
     rawKey: string | undefined,
     res: Response,
+    assigneeId?: string,
   ): Promise<unknown> {
     const key = requireKey(rawKey, true)!;
     const answer = await this.idempotency.run(
@@ -158,6 +218,8 @@ export class ExamsController {
           decision,
           comment,
           `${decision}/${step}/${principal.personId}/${key}`,
+          { kind: 'api' },
+          assigneeId,
         ),
       }),
     );

@@ -121,3 +121,28 @@ export class RejectStepDto {
   @MaxLength(2000)
   comment!: string;
 }
+
+export class WaiveStepDto {
+  @ApiProperty({
+    description: 'why the step is not needed (only a role above the owner may waive)',
+    example: 'The discipline moved to an oral exam this session (order No. 12)',
+  })
+  @IsString()
+  @IsNotEmpty({ message: 'comment must give the reason' })
+  @MaxLength(2000)
+  comment!: string;
+}
+
+export class ReassignStepDto {
+  @ApiProperty({ description: 'the directory id of the person who takes the step over' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  personId!: string;
+
+  @ApiProperty({ example: 'The head is on leave until 20 January' })
+  @IsString()
+  @IsNotEmpty({ message: 'comment must give the reason' })
+  @MaxLength(2000)
+  comment!: string;
+}

@@ -4,7 +4,9 @@ import type { DataSource } from 'typeorm';
 import { planExam, PlanInputError, type ExamFacts } from '../../sop/plan';
 import { DEPARTMENT_DISCUSSION, findStep, type Policy, type Role } from '../../sop/policy';
 import {
+  DecideRefusedError,
   examWorkflowId,
+  refuseUnlessAllowed,
   type Decision,
   type DecideStepRequest,
   type DecideStepResult,
@@ -12,7 +14,7 @@ import {
 import { holdsIn, type Principal } from '../auth/principal';
 import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
 import { dateInZone, isoInZone } from '../common/time';
-import { findUnit, unitChain } from '../directory/directory.repository';
+import { findPerson, findUnit, unitChain } from '../directory/directory.repository';
 import type { SopService } from '../plans/sop.service';
 import type { StartResult, TemporalGateway } from '../temporal/temporal.gateway';
 import type { CreateExamDto } from './exams.dto';
@@ -244,31 +246,6 @@ export class ExamsService {
     };
   }
 
-  /**
-   * Checks that the principal owns the step (holds its owner role in a scope covering the exam's
-   * department) and returns what the workflow needs. Readers who do not own it get 403; people
-   * who may not see the exam get 404.
-   */
-  async requireOwner(principal: Principal, examId: string, stepId: string) {
-    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [examId]);
-    const exam = exams[0];
-    if (exam === undefined) throw notFound(`exam ${examId} does not exist`);
-    const chain = await this.chain(exam.department_id);
-    const rule = findStep(this.policy, stepId);
-    const visible =
-      holdsIn(principal, READERS, chain) ||
-      this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole], chain));
-    if (!visible) throw notFound(`exam ${examId} does not exist`);
-    if (rule === undefined) throw notFound(`step ${stepId} does not exist`);
-    if (!holdsIn(principal, [rule.ownerRole], chain)) {
-      throw new ProblemException({
-        status: 403,
-        detail: `step ${stepId} (${rule.clauses.join(', ')}) is decided by ${rule.ownerRole} of ${exam.department_id}`,
-      });
-    }
-    return { exam, rule };
-  }
-
   async decide(
     principal: Principal,
     examId: string,
@@ -277,11 +254,76 @@ export class ExamsService {
     comment: string | undefined,
     updateId: string,
     via: DecideStepRequest['via'] = { kind: 'api' },
+    assigneeId?: string,
   ) {
-    await this.requireOwner(principal, examId, stepId);
+    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [examId]);
+    const exam = exams[0];
+    if (exam === undefined) throw notFound(`exam ${examId} does not exist`);
+    const chain = await this.chain(exam.department_id);
+    // The roles the caller holds over this exam's department; the workflow's validator decides
+    // what they allow (owner: approve, reject, reassign; a role above it: waive, reassign).
+    const actorRoles = [
+      ...new Set(principal.grants.filter((g) => chain.includes(g.scopeId)).map((g) => g.role)),
+    ];
+    const assigned = await this.db.query<unknown[]>(
+      `SELECT 1 FROM exam_step WHERE exam_id = $1 AND step_id = $2 AND assignee_id = $3`,
+      [examId, stepId, principal.personId],
+    );
+    const visible =
+      holdsIn(principal, READERS, chain) ||
+      this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole, ...s.escalation], chain)) ||
+      assigned.length > 0;
+    if (!visible) throw notFound(`exam ${examId} does not exist`);
+    const rule = findStep(this.policy, stepId);
+    if (rule === undefined) throw notFound(`step ${stepId} does not exist`);
+    // The workflow's validator decides, but a closed workflow cannot be asked: check who may act here too.
+    const current = await this.db.query<
+      { assignee_id: string | null; assignee_name: string | null }[]
+    >(
+      `SELECT s.assignee_id, p.full_name AS assignee_name FROM exam_step s
+         LEFT JOIN person p ON p.id = s.assignee_id WHERE s.exam_id = $1 AND s.step_id = $2`,
+      [examId, stepId],
+    );
+    const assigneeNow = current[0]?.assignee_id;
+    try {
+      refuseUnlessAllowed(
+        {
+          stepId,
+          ownerRole: rule.ownerRole,
+          escalation: rule.escalation,
+          ...(assigneeNow != null
+            ? { assignee: { personId: assigneeNow, name: current[0]?.assignee_name ?? '' } }
+            : {}),
+        },
+        { decision, actor: principal.personId, actorRoles },
+      );
+    } catch (error) {
+      if (error instanceof DecideRefusedError)
+        throw new ProblemException({
+          status: 403,
+          detail: error.message.replace(/^not-allowed: /, ''),
+        });
+      throw error;
+    }
+    let assignee: DecideStepRequest['assignee'];
+    if (decision === 'reassign') {
+      const person = assigneeId === undefined ? undefined : await findPerson(this.db, assigneeId);
+      if (person === undefined || !person.active)
+        throw badRequest('personId', `no active person ${assigneeId ?? ''} in the directory`);
+      assignee = { personId: person.id, name: person.fullName };
+    }
     const outcome = await this.temporal.decide(
       examId,
-      { stepId, decision, actor: principal.personId, actorName: principal.fullName, comment, via },
+      {
+        stepId,
+        decision,
+        actor: principal.personId,
+        actorName: principal.fullName,
+        actorRoles,
+        comment,
+        ...(assignee !== undefined ? { assignee } : {}),
+        via,
+      },
       updateId,
     );
     switch (outcome.kind) {
@@ -295,6 +337,10 @@ export class ExamsService {
             throw badRequest('actor', outcome.message);
           case 'missing-reason':
             throw badRequest('comment', outcome.message);
+          case 'missing-assignee':
+            throw badRequest('personId', outcome.message);
+          case 'not-allowed':
+            throw new ProblemException({ status: 403, detail: outcome.message });
           case 'not-open':
             throw conflict(outcome.message);
         }
@@ -338,9 +384,10 @@ export class ExamsService {
          JOIN org_unit d ON d.id = e.department_id
          LEFT JOIN org_unit sc ON sc.id = d.parent_id
         WHERE s.status IN ('open', 'overdue')
-          AND EXISTS (SELECT 1 FROM role_assignment r
+          AND (s.assignee_id = $1
+               OR (s.assignee_id IS NULL AND EXISTS (SELECT 1 FROM role_assignment r
                        WHERE r.person_id = $1 AND r.role = o.role
-                         AND r.scope_id IN (d.id, sc.id, sc.parent_id))
+                         AND r.scope_id IN (d.id, sc.id, sc.parent_id))))
         ORDER BY s.due_at, s.exam_id, s.step_id`,
       [principal.personId, owners.map((o) => o[0]), owners.map((o) => o[1])],
     );

@@ -103,9 +103,10 @@ export class TemporalGateway {
       return { kind: 'decided', result };
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-        const match = /^(unknown-step|not-open|missing-actor|missing-reason): (.*)$/s.exec(
-          error.cause.message,
-        );
+        const match =
+          /^(unknown-step|not-open|missing-actor|missing-reason|missing-assignee|not-allowed): (.*)$/s.exec(
+            error.cause.message,
+          );
         if (match !== null)
           return { kind: 'refused', refusal: match[1] as DecideRefusal, message: match[2] };
       }

@@ -47,6 +47,18 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
     otherHead: 'hidden',
     head: 'allow',
   },
+  // The dean is above the head in GP 3's chain: may waive and reassign (a 400/200, not a 403).
+  'POST /exams/{id}/steps/{step}/waive': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    dean: 'allow',
+  },
+  'POST /exams/{id}/steps/{step}/reassign': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    dean: 'allow',
+    head: 'allow',
+  },
   'POST /exams/{id}/steps/{step}/reject': {
     ...everyone('deny'),
     otherHead: 'hidden',
@@ -147,6 +159,8 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
       },
       'POST /exams/{id}/steps/{step}/approve': {},
       'POST /exams/{id}/steps/{step}/reject': { comment: 'matrix' },
+      'POST /exams/{id}/steps/{step}/waive': { comment: 'matrix' },
+      'POST /exams/{id}/steps/{step}/reassign': { personId: ctx.dir.head.id, comment: 'matrix' },
       'POST /plans/preview': { session: { startDate: '2027-06-07' }, exams: [] },
     };
     const key = caller === 'anonymous' ? undefined : keys[caller];

@@ -49,6 +49,13 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   );
   expect(Date.parse(overdue.overdueAt)).toBeGreaterThanOrEqual(Date.parse(startsAt) - 20_000);
 
+  // The escalation to the dean follows the overdue mark; approving before it would (rightly) skip it.
+  await waitFor(
+    'the escalation email',
+    async () =>
+      (await caughtMail(exam.id)).some((m) => m.header('x-emtihan-kind') === 'escalation'),
+    60_000,
+  );
   const approved = await ctx.stack.approve(exam.id, head);
   expect(approved.status).toBe(200);
   expect(approved.body).toMatchObject({ status: 'approved', late: true });

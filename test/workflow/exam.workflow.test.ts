@@ -15,6 +15,7 @@ import {
   decideStepUpdate,
   examStateQuery,
   examWorkflowId,
+  type DecideStepRequest,
   type ExamWorkflowInput,
 } from '../../workflows/exam.contract';
 import { examWorkflow } from '../../workflows/exam.workflow';
@@ -244,6 +245,7 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
     stepId: 'departmentDiscussion',
     decision: 'approve' as const,
     actor: dir.head.id,
+    actorRoles: ['department_head' as const],
     actorName: dir.head.fullName,
     comment: 'minutes No. 7',
     via: { kind: 'api' as const },
@@ -333,6 +335,7 @@ test('GP 3 / row 1: an approval before the due instant stops the remaining remin
         stepId: 'departmentDiscussion',
         decision: 'approve',
         actor: dir.head.id,
+        actorRoles: ['department_head'],
         actorName: dir.head.fullName,
         via: { kind: 'api' },
       },
@@ -372,7 +375,15 @@ test('GP 3 / row 1: the approval validator refuses an unknown step and a missing
   ): Promise<string> => {
     try {
       await handle.executeUpdate(decideStepUpdate, {
-        args: [{ decision: 'approve', actorName: 'x', via: { kind: 'api' }, ...request }],
+        args: [
+          {
+            decision: 'approve',
+            actorName: 'x',
+            actorRoles: ['department_head'],
+            via: { kind: 'api' },
+            ...request,
+          },
+        ],
         updateId,
       });
     } catch (error) {
@@ -397,4 +408,174 @@ test('GP 3 / row 1: the approval validator refuses an unknown step and a missing
   );
   expect((await handle.query(examStateQuery)).steps[0].status).toBe('open');
   await handle.terminate('test done');
+});
+
+const decide = (
+  handle: Awaited<ReturnType<typeof startExam>>['handle'],
+  request: Partial<DecideStepRequest> &
+    Pick<DecideStepRequest, 'decision' | 'actor' | 'actorRoles'>,
+  updateId: string,
+) =>
+  handle.executeUpdate(decideStepUpdate, {
+    args: [{ stepId: 'departmentDiscussion', actorName: 'x', via: { kind: 'api' }, ...request }],
+    updateId,
+  });
+
+const stepNow = async (handle: Awaited<ReturnType<typeof startExam>>['handle']) =>
+  (await handle.query(examStateQuery)).steps[0];
+
+test('GP 3 / row 1: an overdue step is escalated to the dean at the due instant and again every working day (weekends skipped), until waived by the dean', async () => {
+  const examId = uniqueId('wf-escalate');
+  const { handle, dir } = await startExam(examId);
+  await waitFor('the step to open', async () => (await stepNow(handle)) !== undefined, 30_000);
+  // Due Friday 15 January 2027 23:59:59.999; escalations then at 09:00 on Monday 18, Tuesday 19, Wednesday 20.
+  const expected = [
+    DUE,
+    ...['2027-01-18', '2027-01-19', '2027-01-20'].map((d) => Date.parse(`${d}T09:00:00+05:00`)),
+  ];
+  await skipTo(expected[3] + HOUR);
+  const escalated = await waitFor(
+    'four escalations',
+    async () => {
+      const step = await stepNow(handle);
+      return step.escalationsSent.length >= 4 ? step : undefined;
+    },
+    30_000,
+  );
+  expect(escalated.escalationsSent).toEqual(expected);
+  const toDean = await db.query<{ scheduled_for: Date }[]>(
+    `SELECT scheduled_for FROM outbox WHERE exam_id = $1 AND kind = 'step.escalation' AND recipient = $2 ORDER BY scheduled_for`,
+    [examId, dir.dean.email],
+  );
+  expect(toDean.map((r) => r.scheduled_for.getTime())).toEqual(expected);
+
+  // DEADLINES.md: only a role above the owner waives, with a reason.
+  await expect(
+    decide(
+      handle,
+      { decision: 'waive', actor: dir.head.id, actorRoles: ['department_head'], comment: 'no' },
+      'w-head',
+    ),
+  ).rejects.toThrow(WorkflowUpdateFailedError);
+  await expect(
+    decide(handle, { decision: 'waive', actor: dir.dean.id, actorRoles: ['dean'] }, 'w-no-reason'),
+  ).rejects.toThrow(WorkflowUpdateFailedError);
+  const waived = await decide(
+    handle,
+    {
+      decision: 'waive',
+      actor: dir.dean.id,
+      actorRoles: ['dean'],
+      comment: 'exam moved to oral form, order No. 12',
+    },
+    'w-dean',
+  );
+  expect(waived).toMatchObject({ decision: 'waive', status: 'waived' });
+  const final = await handle.result();
+  expect(final.steps[0]).toMatchObject({ status: 'waived', waivedBy: dir.dean.id });
+  const audit = await auditActions(examId);
+  expect(audit.find((a) => a.action === 'step.waived')?.actor).toBe(dir.dean.id);
+  // No escalation after the waiver.
+  await skipTo(Date.parse('2027-01-22T10:00:00+05:00'));
+  expect(
+    (
+      await db.query<unknown[]>(
+        `SELECT 1 FROM outbox WHERE exam_id = $1 AND kind = 'step.escalation'`,
+        [examId],
+      )
+    ).length,
+  ).toBe(4);
+});
+
+test('GP 3 / row 1: a step returned for changes after its due is open again with a new due (3 working days) and its own reminders; then approved', async () => {
+  const examId = uniqueId('wf-rework');
+  const { handle, dir } = await startExam(examId);
+  await waitFor('the step to open', async () => (await stepNow(handle)) !== undefined, 30_000);
+  const returnedAt = Date.parse('2027-01-18T10:00:00+05:00'); // Monday, after the Friday due
+  await skipTo(returnedAt);
+  await waitFor('overdue', async () => (await stepNow(handle)).status === 'overdue', 30_000);
+  const result = await decide(
+    handle,
+    {
+      decision: 'reject',
+      actor: dir.head.id,
+      actorRoles: ['department_head'],
+      comment: 'questions 12 and 31 repeat',
+    },
+    'r-1',
+  );
+  expect(result.status).toBe('open');
+  const reopened = await stepNow(handle);
+  // Monday 18 + 3 working days = Thursday 21 January, end of day.
+  expect(reopened.dueAt).toBe(Date.parse('2027-01-21T23:59:59.999+05:00'));
+  expect(reopened.reminders).toEqual(
+    ['2027-01-19', '2027-01-20', '2027-01-21'].map((d) => Date.parse(`${d}T09:00:00+05:00`)),
+  );
+  expect(reopened).toMatchObject({ status: 'open', rejections: 1, remindersSent: [] });
+  await skipTo(Date.parse('2027-01-20T12:00:00+05:00'));
+  await waitFor(
+    'two rework reminders',
+    async () => (await stepNow(handle)).remindersSent.length === 2,
+    30_000,
+  );
+  const approved = await decide(
+    handle,
+    { decision: 'approve', actor: dir.head.id, actorRoles: ['department_head'] },
+    'a-1',
+  );
+  expect(approved).toMatchObject({ status: 'approved', late: false });
+  await handle.result();
+  const kinds = (await caughtMail(examId)).map((m) => m.header('x-emtihan-kind'));
+  expect(kinds.filter((k) => k === 'reopened')).toHaveLength(1);
+});
+
+test('GP 3 / row 1: a step reassigned to a person is decided by that person, who is reminded instead of the owners', async () => {
+  const examId = uniqueId('wf-reassign');
+  const { handle, dir } = await startExam(examId);
+  await waitFor('the step to open', async () => (await stepNow(handle)) !== undefined, 30_000);
+  const deputy = dir.otherHead; // any person of the directory
+  await expect(
+    decide(
+      handle,
+      {
+        decision: 'reassign',
+        actor: dir.head.id,
+        actorRoles: ['department_head'],
+        comment: 'on leave',
+      },
+      'ra-0',
+    ),
+  ).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/^missing-assignee: /) as string },
+  });
+  await decide(
+    handle,
+    {
+      decision: 'reassign',
+      actor: dir.head.id,
+      actorRoles: ['department_head'],
+      comment: 'on leave until 20 January',
+      assignee: { personId: deputy.id, name: deputy.fullName },
+    },
+    'ra-1',
+  );
+  await skipTo(REMINDERS[0] + HOUR);
+  await waitFor(
+    'the first reminder',
+    async () => (await stepNow(handle)).remindersSent.length === 1,
+    30_000,
+  );
+  const reminder = await db.query<{ recipient: string }[]>(
+    `SELECT recipient FROM outbox WHERE exam_id = $1 AND kind = 'step.reminder'`,
+    [examId],
+  );
+  expect(reminder).toEqual([{ recipient: deputy.email }]);
+  // The deputy holds no role here but decides as the assignee.
+  const approved = await decide(
+    handle,
+    { decision: 'approve', actor: deputy.id, actorRoles: [] },
+    'ra-approve',
+  );
+  expect(approved.status).toBe('approved');
+  await handle.result();
 });

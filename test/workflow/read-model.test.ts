@@ -66,6 +66,9 @@ async function exam() {
     reminders: [],
     remindersSent: [],
     rejections: 0,
+    ownerRole: 'department_head',
+    escalation: ['dean'],
+    escalationsSent: [],
   };
   const approved: StepState = {
     ...opened,
@@ -90,6 +93,7 @@ async function exam() {
             stepId: 'departmentDiscussion',
             decision: 'approve',
             actor: 'head@example.edu.kz',
+            actorRoles: ['department_head'],
             actorName: 'Head',
             via: { kind: 'api' },
           },

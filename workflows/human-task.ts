@@ -1,0 +1,242 @@
+import { condition, proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { WorkingCalendar } from '../sop/calendar';
+import {
+  linkExpiry,
+  nextEscalation,
+  reminderInstants,
+  reworkDue,
+  type PlannedStep,
+} from '../sop/plan';
+import type { Localized, Policy } from '../sop/policy';
+import {
+  DONE,
+  type DecideStepRequest,
+  type DecideStepResult,
+  type StepState,
+} from './exam.contract';
+
+const acts = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/** What a task needs to know about the exam it belongs to. */
+export interface TaskContext {
+  examId: string;
+  workflowId: string;
+  runId: string;
+  departmentId: string;
+  discipline: string;
+  examDate: string;
+  policy: Policy;
+  calendar: WorkingCalendar;
+}
+
+/**
+ * The human-task primitive (issue 6), reused by every SOP step: it opens the step for its owner
+ * role (people resolved by the directory activity), reminds at the plan's instants, turns overdue
+ * at the due instant and then escalates to the next role of the chain at once and again every
+ * working day, until the step is approved or waived. Decisions arrive through `decide` (the
+ * workflow's Update, validated by checkDecision): approve, reject (= return for changes, with a
+ * new due per policy), waive (a role above the owner, with a reason), reassign (to a person, with
+ * a reason). Every transition is written by an activity to the read model and the audit log.
+ */
+export class HumanTask {
+  readonly state: StepState;
+  /** Bumped when the due changes (rework, reschedule): waits restart from the new plan. */
+  private epoch = 0;
+
+  constructor(
+    private readonly ctx: TaskContext,
+    private readonly plan: PlannedStep,
+    private readonly title: Localized,
+    now: number,
+  ) {
+    this.state = {
+      stepId: plan.stepId,
+      clauses: plan.clauses,
+      ownerRole: plan.ownerRole,
+      escalation: plan.escalation,
+      status: 'open',
+      version: 1,
+      openedAt: now,
+      dueAt: plan.dueAt,
+      reminders: plan.reminders,
+      remindersSent: [],
+      rejections: 0,
+      escalationsSent: [],
+    };
+  }
+
+  get done(): boolean {
+    return DONE.includes(this.state.status);
+  }
+
+  private get ref() {
+    return {
+      examId: this.ctx.examId,
+      stepId: this.state.stepId,
+      clauses: this.state.clauses,
+      workflowId: this.ctx.workflowId,
+      runId: this.ctx.runId,
+    };
+  }
+
+  /** Applies a transition and returns the snapshot the read model stores (newest version wins). */
+  private transition(change: Partial<StepState>): StepState {
+    Object.assign(this.state, change, { version: this.state.version + 1 });
+    return this.snapshot();
+  }
+
+  private snapshot(): StepState {
+    return {
+      ...this.state,
+      remindersSent: [...this.state.remindersSent],
+      escalationsSent: [...this.state.escalationsSent],
+    };
+  }
+
+  private notify(
+    kind: 'opened' | 'reminder' | 'overdue' | 'escalation' | 'decided' | 'reopened',
+    at: number,
+    scheduledFor: number,
+    extra: Partial<Parameters<typeof acts.notifyStep>[0]> = {},
+  ) {
+    const toOwners = kind !== 'escalation';
+    return acts.notifyStep({
+      ...this.ref,
+      stepKey: this.plan.key,
+      departmentId: this.ctx.departmentId,
+      title: this.title,
+      discipline: this.ctx.discipline,
+      examDate: this.ctx.examDate,
+      endOfDayDue: ['months', 'weeks', 'days'].includes(this.plan.offset.unit),
+      timeZone: this.ctx.calendar.timeZone,
+      linkExpiresAt: linkExpiry(this.ctx.policy, this.ctx.calendar, this.state.dueAt),
+      step: this.snapshot(),
+      at,
+      kind,
+      // The next role of the chain is told; the owners (or the person it was reassigned to) get the rest.
+      role: toOwners ? this.state.ownerRole : (this.state.escalation[0] ?? this.state.ownerRole),
+      ...(toOwners && this.state.assignee !== undefined
+        ? { personIds: [this.state.assignee.personId] }
+        : {}),
+      scheduledFor,
+      decidable: toOwners && kind !== 'decided',
+      ...extra,
+    });
+  }
+
+  /** Waits until `at` or until the step is done or its due changed; true when it should stop waiting. */
+  private async waitUntil(at: number, epoch: number): Promise<boolean> {
+    const stop = () => this.done || this.epoch !== epoch;
+    const remaining = at - Date.now();
+    if (remaining <= 0) return stop();
+    return condition(stop, remaining);
+  }
+
+  /** Runs the step until it is approved or waived. */
+  async run(): Promise<void> {
+    await acts.recordStepOpened({ ...this.ref, step: this.snapshot(), at: this.state.openedAt });
+    await this.notify('opened', this.state.openedAt, this.state.openedAt);
+    while (!this.done) {
+      const epoch = this.epoch;
+      let interrupted = false;
+      for (const reminderAt of this.state.reminders) {
+        if (this.state.remindersSent.includes(reminderAt)) continue;
+        if (await this.waitUntil(reminderAt, epoch)) {
+          interrupted = true;
+          break;
+        }
+        this.transition({ remindersSent: [...this.state.remindersSent, reminderAt] });
+        await this.notify('reminder', Date.now(), reminderAt);
+      }
+      if (interrupted || (await this.waitUntil(this.state.dueAt, epoch))) continue;
+      // Due: overdue now, the owners told and the next role of the chain notified at once.
+      const overdueAt = Date.now();
+      const snapshot = this.transition({ status: 'overdue', overdueAt });
+      await acts.markStepOverdue({ ...this.ref, step: snapshot, at: overdueAt });
+      await this.notify('overdue', overdueAt, overdueAt, { overdueSince: this.state.dueAt });
+      // The first escalation belongs to the due instant itself (its outbox key is stable).
+      let escalateAt = this.state.dueAt;
+      // …and again every working day until done, waived or given a new due.
+      while (!this.done && this.epoch === epoch) {
+        this.transition({ escalationsSent: [...this.state.escalationsSent, escalateAt] });
+        if (this.state.escalation.length > 0)
+          await this.notify('escalation', Date.now(), escalateAt, {
+            overdueSince: this.state.dueAt,
+          });
+        escalateAt = nextEscalation(this.ctx.policy, this.ctx.calendar, escalateAt);
+        if (await this.waitUntil(escalateAt, epoch)) break;
+      }
+    }
+  }
+
+  /** Applies a validated decision (the Update handler calls it). */
+  async decide(request: DecideStepRequest): Promise<DecideStepResult> {
+    const at = Date.now();
+    const before = this.state.status;
+    let snapshot: StepState;
+    switch (request.decision) {
+      case 'approve':
+        snapshot = this.transition({
+          status: 'approved',
+          approvedAt: at,
+          approvedBy: request.actor,
+          comment: request.comment,
+        });
+        break;
+      case 'waive':
+        snapshot = this.transition({
+          status: 'waived',
+          waivedAt: at,
+          waivedBy: request.actor,
+          comment: request.comment,
+        });
+        break;
+      case 'reject': {
+        // Return for changes: open again with a new due per policy, reminders for it.
+        const dueAt = reworkDue(this.ctx.policy, this.ctx.calendar, this.state.dueAt, at);
+        snapshot = this.transition({
+          status: dueAt > at ? 'open' : this.state.status,
+          rejectedAt: at,
+          rejectedBy: request.actor,
+          comment: request.comment,
+          rejections: this.state.rejections + 1,
+          dueAt,
+          reminders: reminderInstants(this.ctx.policy, this.ctx.calendar, dueAt, at),
+          remindersSent: [],
+        });
+        this.epoch++;
+        break;
+      }
+      case 'reassign':
+        snapshot = this.transition({ assignee: request.assignee, comment: request.comment });
+        break;
+    }
+    await acts.recordStepDecision({ ...this.ref, step: snapshot, request, at, before });
+    const action =
+      request.decision === 'approve'
+        ? 'approved'
+        : request.decision === 'waive'
+          ? 'approved'
+          : 'rejected';
+    if (request.decision === 'reassign') {
+      await this.notify('opened', at, at);
+    } else {
+      await this.notify(request.decision === 'reject' ? 'reopened' : 'decided', at, at, {
+        decision: { action, actorName: request.actorName, at, comment: request.comment },
+      });
+    }
+    return {
+      examId: this.ctx.examId,
+      stepId: this.state.stepId,
+      decision: request.decision,
+      status: this.state.status,
+      decidedAt: at,
+      decidedBy: request.actor,
+      late: at > this.state.dueAt,
+    };
+  }
+}
