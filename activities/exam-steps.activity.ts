@@ -129,6 +129,35 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
       });
     },
 
+    /** A step's new due after a reschedule or a calendar change (issue 6). */
+    async recordStepRescheduled(
+      input: StepInput & { actor: string; before: { dueAt: string; status: string } },
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        await upsertStep(tx, input.examId, input.step);
+        await audit(tx, input, {
+          action: 'step.rescheduled',
+          actor: input.actor,
+          at: input.at,
+          before: input.before,
+          after: { dueAt: new Date(input.step.dueAt).toISOString(), status: input.step.status },
+        });
+      });
+    },
+
+    /** The exam's new first day in its row (the natural key moves with it). */
+    async recordExamRescheduled(input: {
+      examId: string;
+      examDate: string;
+      startsAt: number;
+    }): Promise<void> {
+      await db.query(`UPDATE exam SET exam_date = $2, starts_at = $3 WHERE id = $1`, [
+        input.examId,
+        input.examDate,
+        new Date(input.startsAt),
+      ]);
+    },
+
     /** A decision (approve, or reject = return for changes) in the read model and the audit log. */
     async recordStepDecision(
       input: StepInput & { request: DecideStepRequest; before: string },

@@ -102,6 +102,36 @@ export interface DecideStepResult {
 }
 
 export const decideStepUpdate = defineUpdate<DecideStepResult, [DecideStepRequest]>('decideStep');
+
+/**
+ * Moves the exam (new days, sitting times) and/or gives it a new resolved calendar (a government
+ * decree moved a working day): every open step's due and reminders are recomputed from sop/ without
+ * restarting; done steps stay done; a step whose new due has passed is overdue at once.
+ */
+export interface RescheduleRequest {
+  facts: ExamFacts;
+  calendar?: WorkingCalendar;
+  actor: string;
+  actorName: string;
+  reason: string;
+}
+export const rescheduleExamUpdate = defineUpdate<ExamWorkflowState, [RescheduleRequest]>(
+  'rescheduleExam',
+);
+
+export function checkReschedule(state: ExamWorkflowState, request: RescheduleRequest): void {
+  if (typeof request.actor !== 'string' || request.actor.trim() === '')
+    throw new DecideRefusedError('missing-actor', 'actor is required');
+  if ((request.reason ?? '').trim() === '')
+    throw new DecideRefusedError('missing-reason', 'a reschedule needs a reason');
+  if (request.facts.examId !== state.examId)
+    throw new DecideRefusedError(
+      'unknown-step',
+      `these facts are for exam ${request.facts.examId}`,
+    );
+  if (state.steps.every((s) => DONE.includes(s.status)))
+    throw new DecideRefusedError('not-open', 'every step of this exam is done');
+}
 export const examStateQuery = defineQuery<ExamWorkflowState>('examState');
 
 /** Why a decision is refused; the API maps each to an HTTP status. */

@@ -1,10 +1,20 @@
-import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
 import { planExam } from '../sop/plan';
 import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
 import {
   checkDecision,
+  checkReschedule,
   decideStepUpdate,
   examStateQuery,
+  rescheduleExamUpdate,
+  type RescheduleRequest,
   type DecideStepRequest,
   type DecideStepResult,
   type ExamWorkflowInput,
@@ -19,6 +29,11 @@ import { HumanTask } from './human-task';
  * (approve, return for changes, waive, reassign) as one Update. The rest of the lifecycle follows
  * on the same primitive.
  */
+const acts = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
 export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkflowState> {
   const { workflowId, runId } = workflowInfo();
   const rule = findStep(input.policy, DEPARTMENT_DISCUSSION);
@@ -52,6 +67,32 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     decideStepUpdate,
     (request: DecideStepRequest): Promise<DecideStepResult> => task.decide(request),
     { validator: (request: DecideStepRequest) => checkDecision(state, request) },
+  );
+
+  setHandler(
+    rescheduleExamUpdate,
+    async (request: RescheduleRequest): Promise<ExamWorkflowState> => {
+      // Only the dates move: works, credits, summer and retake stay as registered.
+      input.facts = {
+        ...input.facts,
+        days: request.facts.days,
+        startsAt: request.facts.startsAt,
+        endsAt: request.facts.endsAt,
+      };
+      if (request.calendar !== undefined) input.calendar = request.calendar;
+      const replanned = planExam(input.policy, input.calendar, {
+        ...input.facts,
+        opensAt: Date.now(),
+      }).steps.find((s) => s.key === DEPARTMENT_DISCUSSION);
+      if (replanned !== undefined) await task.reschedule(replanned, input.calendar, request.actor);
+      await acts.recordExamRescheduled({
+        examId: input.examId,
+        examDate: input.facts.days[0],
+        startsAt: input.facts.startsAt ?? input.facts.endsAt,
+      });
+      return state;
+    },
+    { validator: (request: RescheduleRequest) => checkReschedule(state, request) },
   );
 
   await task.run();

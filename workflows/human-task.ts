@@ -48,7 +48,7 @@ export class HumanTask {
   private epoch = 0;
 
   constructor(
-    private readonly ctx: TaskContext,
+    private readonly ctx: TaskContext & { calendar: WorkingCalendar },
     private readonly plan: PlannedStep,
     private readonly title: Localized,
     now: number,
@@ -167,10 +167,34 @@ export class HumanTask {
           await this.notify('escalation', Date.now(), escalateAt, {
             overdueSince: this.state.dueAt,
           });
-        escalateAt = nextEscalation(this.ctx.policy, this.ctx.calendar, escalateAt);
+        // From now, not from the last one: a due moved into the past escalates once, not once per missed day.
+        escalateAt = nextEscalation(
+          this.ctx.policy,
+          this.ctx.calendar,
+          Math.max(escalateAt, Date.now()),
+        );
         if (await this.waitUntil(escalateAt, epoch)) break;
       }
     }
+  }
+
+  /**
+   * A new plan for this step (the exam moved, or the calendar changed): new due and reminders,
+   * already-sent reminders are not sent again; a due already past makes it overdue at once.
+   */
+  async reschedule(plan: PlannedStep, calendar: WorkingCalendar, actor: string): Promise<void> {
+    if (this.done) return;
+    const at = Date.now();
+    this.ctx.calendar = calendar;
+    const reminders = reminderInstants(this.ctx.policy, calendar, plan.dueAt, at);
+    const before = { dueAt: new Date(this.state.dueAt).toISOString(), status: this.state.status };
+    const snapshot = this.transition({
+      dueAt: plan.dueAt,
+      reminders,
+      status: plan.dueAt > at ? 'open' : this.state.status,
+    });
+    this.epoch++;
+    await acts.recordStepRescheduled({ ...this.ref, step: snapshot, at, actor, before });
   }
 
   /** Applies a validated decision (the Update handler calls it). */

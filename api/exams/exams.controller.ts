@@ -11,6 +11,7 @@ import {
   CreateExamDto,
   ReassignStepDto,
   RejectStepDto,
+  RescheduleExamDto,
   WaiveStepDto,
 } from './exams.dto';
 import { ExamsService, REGISTRARS_OF_EXAMS } from './exams.service';
@@ -184,6 +185,46 @@ export class ExamsController {
       res,
       dto.personId,
     );
+  }
+
+  @Post('exams/:id/reschedule')
+  @Allow(...REGISTRARS_OF_EXAMS)
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Move an exam: every open step's due and reminders are recomputed, done steps stay done",
+  })
+  @ApiHeader(IDEMPOTENCY_REQUIRED)
+  @ApiResponse({ status: 200, description: 'the exam with its recomputed steps' })
+  @ApiResponse({ status: 403, description: 'the department is outside your scope' })
+  @ApiResponse({ status: 404, description: 'no such exam' })
+  @ApiResponse({
+    status: 409,
+    description: 'the exam is finished, or another exam of the discipline is on that day',
+  })
+  async reschedule(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: RescheduleExamDto,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    const key = requireKey(rawKey, true)!;
+    const answer = await this.idempotency.run(
+      `${principal.personId} POST /exams/${id}/reschedule`,
+      key,
+      dto,
+      async () => ({
+        status: 200,
+        body: await this.exams.reschedule(
+          principal,
+          id,
+          dto,
+          `reschedule/${principal.personId}/${key}`,
+        ),
+      }),
+    );
+    return reply(res, answer);
   }
 
   @Get('me/tasks')

@@ -146,3 +146,32 @@ export class ReassignStepDto {
   @MaxLength(2000)
   comment!: string;
 }
+
+export class RescheduleExamDto {
+  @ApiProperty({ description: "D: the exam's new first day, local date", example: '2027-04-20' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'examDate must be a date YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'examDate must be a real calendar date' })
+  examDate!: string;
+
+  @ApiPropertyOptional({ description: 'new start of the first sitting; default 09:00 local' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time with offset' })
+  @Matches(/T.*(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'startsAt must carry a time and an offset (Z or ±hh:mm)',
+  })
+  startsAt?: string;
+
+  @ApiPropertyOptional({ description: 'new E; default 3 hours after startsAt' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'endsAt must be an ISO 8601 date-time with offset' })
+  @Matches(/T.*(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'endsAt must carry a time and an offset (Z or ±hh:mm)',
+  })
+  endsAt?: string;
+
+  @ApiProperty({ example: 'The exam hall is unavailable that week (order No. 31)' })
+  @IsString()
+  @IsNotEmpty({ message: 'reason must say why the exam moves' })
+  @MaxLength(2000)
+  reason!: string;
+}

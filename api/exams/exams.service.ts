@@ -17,7 +17,7 @@ import { dateInZone, isoInZone } from '../common/time';
 import { findPerson, findUnit, unitChain } from '../directory/directory.repository';
 import type { SopService } from '../plans/sop.service';
 import type { StartResult, TemporalGateway } from '../temporal/temporal.gateway';
-import type { CreateExamDto } from './exams.dto';
+import type { CreateExamDto, RescheduleExamDto } from './exams.dto';
 import { insertExam } from './exams.repository';
 
 /** When a registration gives no end of the sitting (E): a product default, said in the README. */
@@ -200,6 +200,79 @@ export class ExamsService {
       policyVersion: this.policy.version,
       steps,
     };
+  }
+
+  /**
+   * Moves an exam (issue 6): the workflow recomputes every open step's due from sop/ without a
+   * restart. Allowed to those who may register exams of the department.
+   */
+  async reschedule(principal: Principal, examId: string, dto: RescheduleExamDto, updateId: string) {
+    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [examId]);
+    const exam = exams[0];
+    if (exam === undefined) throw notFound(`exam ${examId} does not exist`);
+    const chain = await this.chain(exam.department_id);
+    if (!holdsIn(principal, READERS, chain)) throw notFound(`exam ${examId} does not exist`);
+    if (!holdsIn(principal, REGISTRARS_OF_EXAMS, chain))
+      throw new ProblemException({
+        status: 403,
+        detail: `moving an exam of ${exam.department_id} needs ${REGISTRARS_OF_EXAMS.join(', ')} in its scope`,
+      });
+    const clash = await this.db.query<{ id: string }[]>(
+      `SELECT id FROM exam WHERE department = $1 AND discipline = $2 AND exam_date = $3 AND id <> $4`,
+      [exam.department, exam.discipline, dto.examDate, examId],
+    );
+    if (clash[0] !== undefined)
+      throw conflict(`exam ${clash[0].id} of ${exam.discipline} is already on ${dto.examDate}`, {
+        examId: clash[0].id,
+      });
+    const zone = this.policy.timeZone;
+    const startsAt = dto.startsAt
+      ? DateTime.fromISO(dto.startsAt, { setZone: true })
+      : DateTime.fromISO(`${dto.examDate}T09:00`, { zone });
+    if (startsAt.setZone(zone).toISODate() !== dto.examDate)
+      throw badRequest('startsAt', `must fall on examDate ${dto.examDate} in ${zone}`);
+    const endsAt =
+      dto.endsAt !== undefined
+        ? DateTime.fromISO(dto.endsAt, { setZone: true })
+        : DateTime.min(
+            startsAt.plus({ hours: DEFAULT_SITTING_HOURS }),
+            startsAt.setZone(zone).endOf('day'),
+          );
+    if (endsAt < startsAt) throw badRequest('endsAt', 'must not be before startsAt');
+    const facts: ExamFacts = {
+      examId,
+      days: [dto.examDate],
+      startsAt: startsAt.toMillis(),
+      endsAt: endsAt.toMillis(),
+      expectedWorks: 0,
+      summer: false,
+      retake: false,
+    };
+    const calendar = this.sop.calendarFor([dto.examDate]);
+    try {
+      planExam(this.policy, calendar, facts);
+    } catch (error) {
+      if (error instanceof PlanInputError) throw badRequest(error.path, error.reason);
+      throw error;
+    }
+    const outcome = await this.temporal.reschedule(
+      examId,
+      {
+        facts,
+        calendar,
+        actor: principal.personId,
+        actorName: principal.fullName,
+        reason: dto.reason,
+      },
+      updateId,
+    );
+    if (outcome.kind === 'workflow-closed' || outcome.kind === 'refused')
+      throw conflict(
+        outcome.kind === 'refused'
+          ? outcome.message.replace(/^[a-z-]+: /, '')
+          : `exam ${examId} is finished: its workflow has completed`,
+      );
+    return this.get(principal, examId);
   }
 
   /** An exam the principal may read; 404 (not 403) otherwise, so existence does not leak. */

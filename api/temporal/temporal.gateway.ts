@@ -16,6 +16,8 @@ import { temporalConnectionOptions } from '../../config/temporal';
 import {
   decideStepUpdate,
   examWorkflowId,
+  rescheduleExamUpdate,
+  type RescheduleRequest,
   EXAM_WORKFLOW_TYPE,
   SEARCH_ATTRIBUTES,
   type DecideRefusal,
@@ -110,6 +112,26 @@ export class TemporalGateway {
         if (match !== null)
           return { kind: 'refused', refusal: match[1] as DecideRefusal, message: match[2] };
       }
+      if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
+      throw error;
+    }
+  }
+
+  /** Delivers a reschedule (or a new calendar) as an Update; `updateId` makes repeats act once. */
+  async reschedule(
+    examId: string,
+    request: RescheduleRequest,
+    updateId: string,
+  ): Promise<
+    { kind: 'done' } | { kind: 'refused'; message: string } | { kind: 'workflow-closed' }
+  > {
+    const handle = this.client.workflow.getHandle(examWorkflowId(examId));
+    try {
+      await handle.executeUpdate(rescheduleExamUpdate, { args: [request], updateId });
+      return { kind: 'done' };
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
+        return { kind: 'refused', message: error.cause.message };
       if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
       throw error;
     }

@@ -237,3 +237,35 @@ test('no secret (password, token, API key, link token) appears in logs, response
   }
   expect(logs.join('').length).toBeGreaterThan(0);
 });
+
+test('GP 3, row 1: POST /exams/:id/reschedule moves the open step (drill: due 20 s before the new start); a missing reason is a 400, another department a 404', async () => {
+  const { exam } = await register('reschedule');
+  const moved = examStartingAt(Date.now() + 7_200_000);
+  const path = `/exams/${exam.id}/reschedule`;
+  const noReason = await ctx.stack.http('POST', path, {
+    body: { examDate: moved.examDate, startsAt: moved.startsAt },
+    headers: { 'Idempotency-Key': uniqueId('k') },
+    as: ctx.dir.head,
+  });
+  expect(noReason.status).toBe(400);
+  expect(new Set((noReason.body.errors as { path: string }[]).map((e) => e.path))).toEqual(
+    new Set(['reason']),
+  );
+  const other = await ctx.stack.http('POST', path, {
+    body: { examDate: moved.examDate, startsAt: moved.startsAt, reason: 'hall unavailable' },
+    headers: { 'Idempotency-Key': uniqueId('k') },
+    as: ctx.dir.otherHead,
+  });
+  expect(other.status).toBe(404);
+  const answer = await ctx.stack.http('POST', path, {
+    body: { examDate: moved.examDate, startsAt: moved.startsAt, reason: 'hall unavailable' },
+    headers: { 'Idempotency-Key': uniqueId('k') },
+    as: ctx.dir.head,
+  });
+  expect(answer.status).toBe(200);
+  const step = (answer.body.steps as { dueAt: string; status: string }[])[0];
+  expect(Date.parse(step.dueAt)).toBe(Date.parse(moved.startsAt) - 20_000);
+  expect(step.status).toBe('open');
+  expect(Date.parse(answer.body.startsAt as string)).toBe(Date.parse(moved.startsAt));
+  await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).terminate('test done');
+});

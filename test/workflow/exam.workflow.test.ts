@@ -15,6 +15,7 @@ import {
   decideStepUpdate,
   examStateQuery,
   examWorkflowId,
+  rescheduleExamUpdate,
   type DecideStepRequest,
   type ExamWorkflowInput,
 } from '../../workflows/exam.contract';
@@ -578,4 +579,85 @@ test('GP 3 / row 1: a step reassigned to a person is decided by that person, who
   );
   expect(approved.status).toBe('approved');
   await handle.result();
+});
+
+test('GP 3 / row 1: rescheduling the exam moves the open due and its reminders; moving it earlier makes a past due overdue at once', async () => {
+  const examId = uniqueId('wf-reschedule');
+  const { handle, dir } = await startExam(examId);
+  await waitFor('the step to open', async () => (await stepNow(handle)) !== undefined, 30_000);
+  await skipTo(REMINDERS[0] + HOUR); // 8 January, after the first reminder
+  await waitFor(
+    'the first reminder',
+    async () => (await stepNow(handle)).remindersSent.length === 1,
+    30_000,
+  );
+  const facts = (examDate: string) => ({
+    examId,
+    days: [examDate],
+    startsAt: Date.parse(`${examDate}T09:00:00+05:00`),
+    endsAt: Date.parse(`${examDate}T12:00:00+05:00`),
+    expectedWorks: 100,
+    summer: false,
+    retake: false,
+  });
+  const move = (examDate: string, id: string) =>
+    handle.executeUpdate(rescheduleExamUpdate, {
+      args: [
+        {
+          facts: facts(examDate),
+          actor: dir.head.id,
+          actorName: dir.head.fullName,
+          reason: 'room unavailable',
+        },
+      ],
+      updateId: id,
+    });
+  await expect(
+    handle.executeUpdate(rescheduleExamUpdate, {
+      args: [{ facts: facts('2027-04-20'), actor: dir.head.id, actorName: 'x', reason: ' ' }],
+      updateId: 'no-reason',
+    }),
+  ).rejects.toThrow(WorkflowUpdateFailedError);
+
+  // Later: D = Tuesday 20 April → D − 2 months = Saturday 20 February → Friday 19 February.
+  await move('2027-04-20', 'later');
+  const later = await stepNow(handle);
+  expect(later.dueAt).toBe(Date.parse('2027-02-19T23:59:59.999+05:00'));
+  expect(later.reminders).toEqual(
+    ['2027-02-12', '2027-02-17', '2027-02-18', '2027-02-19'].map((d) =>
+      Date.parse(`${d}T09:00:00+05:00`),
+    ),
+  );
+  expect(later.status).toBe('open');
+  const row = await db.query<{ exam_date: string }[]>(`SELECT exam_date FROM exam WHERE id = $1`, [
+    examId,
+  ]);
+  expect(row[0].exam_date).toBe('2027-04-20');
+
+  // Earlier: D = Monday 1 March → D − 2 months = 1 January (holiday) → 31 December 2026: already past.
+  await move('2027-03-01', 'earlier');
+  const overdue = await waitFor(
+    'the step to be overdue at once',
+    async () => {
+      const step = await stepNow(handle);
+      return step.status === 'overdue' ? step : undefined;
+    },
+    30_000,
+  );
+  expect(overdue.dueAt).toBe(Date.parse('2026-12-31T23:59:59.999+05:00'));
+  await waitFor(
+    'the escalation to the dean',
+    async () =>
+      (
+        await db.query<unknown[]>(
+          `SELECT 1 FROM outbox WHERE exam_id = $1 AND kind = 'step.escalation' AND recipient = $2`,
+          [examId, dir.dean.email],
+        )
+      ).length === 1,
+    30_000,
+  );
+  expect((await auditActions(examId)).filter((a) => a.action === 'step.rescheduled')).toHaveLength(
+    2,
+  );
+  await handle.terminate('test done');
 });
