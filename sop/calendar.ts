@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatDay, parseDay, weekdayOf, yearOf } from './dates';
 import { localInstant } from './zone';
 
@@ -11,20 +10,18 @@ export { localDayOf, localInstant } from './zone';
  * it assumed, for auditors.
  */
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD' });
-
-export const workingCalendarSchema = z.object({
-  timeZone: z.string().min(1),
+/** Plain, JSON-safe data (no schema library: workflows carry it, and their bundle stays small). */
+export interface WorkingCalendar {
+  timeZone: string;
   /** ISO weekdays that are working days: 1 = Monday … 7 = Sunday. */
-  workingWeek: z.array(z.number().int().min(1).max(7)),
+  workingWeek: number[];
   /** Years the resolution covers; asking about a date outside them is an error, never a guess. */
-  years: z.array(z.number().int()),
-  /** Dates that are not working days although their weekday is, with why (holiday, closure, decree). */
-  nonWorking: z.record(isoDate, z.string()),
+  years: number[];
+  /** Dates (YYYY-MM-DD) that are not working days although their weekday is, with why. */
+  nonWorking: Record<string, string>;
   /** Dates that are working days although their weekday is not (a decree moves a day off), with why. */
-  extraWorking: z.record(isoDate, z.string()),
-});
-export type WorkingCalendar = z.infer<typeof workingCalendarSchema>;
+  extraWorking: Record<string, string>;
+}
 
 export class CalendarRangeError extends Error {
   constructor(date: string, years: number[]) {

@@ -7,16 +7,8 @@ import {
   type WorkingCalendar,
 } from './calendar';
 import { addMonths, formatDay, parseDay } from './dates';
-import {
-  isCalendarUnit,
-  type Anchor,
-  type ExamEvent,
-  type Localized,
-  type Offset,
-  type Policy,
-  type Role,
-  type StepRule,
-} from './policy';
+import { isCalendarUnit } from './units';
+import type { Anchor, ExamEvent, Localized, Offset, Policy, Role, StepRule } from './policy';
 
 /**
  * Plans: every step of a session or an exam with its due instant, reminder instants and clauses,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from './dates';
+import { OFFSET_UNITS } from './units';
 
 /**
  * The SOP as data: every step with its clause, owner, anchor, offset, counting rule, escalation
@@ -8,11 +9,14 @@ import { isIsoDate } from './dates';
  * overrides, see applyOverrides), never by code. Pure: no I/O, no clock.
  */
 
-export const OFFSET_UNITS = ['months', 'weeks', 'days', 'hours', 'minutes', 'seconds'] as const;
-export type OffsetUnit = (typeof OFFSET_UNITS)[number];
-/** Calendar units count local dates and end at the end of a day; time units count exact instants. */
-export const CALENDAR_UNITS: readonly OffsetUnit[] = ['months', 'weeks', 'days'];
-export const isCalendarUnit = (unit: OffsetUnit): boolean => CALENDAR_UNITS.includes(unit);
+export {
+  CALENDAR_UNITS,
+  DEPARTMENT_DISCUSSION,
+  findStep,
+  isCalendarUnit,
+  OFFSET_UNITS,
+  type OffsetUnit,
+} from './units';
 
 /** Roles of the SOP's glossary (SOP.md), plus the system itself for automatic steps. */
 export const ROLES = [
@@ -404,13 +408,6 @@ function mergeDeep(base: unknown, change: unknown): unknown {
     else out[key] = mergeDeep(base[key], value);
   }
   return out;
-}
-
-/** The step the foundation's thin slice runs (GP 3, row 1); here so workflows need not load the default. */
-export const DEPARTMENT_DISCUSSION = 'departmentDiscussion';
-
-export function findStep(policy: Policy, stepId: string): StepRule | undefined {
-  return policy.steps.find((step) => step.id === stepId);
 }
 
 /** Every clause the policy names (steps, rules, roles, duties): what the coverage test checks. */

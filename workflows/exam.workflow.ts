@@ -7,7 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { planExam } from '../sop/plan';
-import { DEPARTMENT_DISCUSSION, findStep } from '../sop/policy';
+import { DEPARTMENT_DISCUSSION, findStep } from '../sop/units';
 import {
   checkDecision,
   checkReschedule,
