@@ -1,5 +1,23 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Decision } from '../../workflows/exam.contract';
 import { Allow, CurrentPrincipal, STAFF } from '../auth/access.decorators';
@@ -82,6 +100,51 @@ export class ExamsController {
       }),
     );
     return reply(res, answer);
+  }
+
+  @Get('exams')
+  @Allow(...STAFF)
+  @ApiOperation({ summary: 'Exams in your scope, by department and overdue state (read model)' })
+  @ApiQuery({ name: 'department', required: false })
+  @ApiQuery({ name: 'overdue', required: false, schema: { type: 'boolean' } })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiResponse({ status: 400, description: 'a bad filter; errors name it' })
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query('department') department?: string,
+    @Query('overdue') overdue?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ) {
+    const n = limit === undefined ? 50 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 200)
+      throw badRequest('limit', 'must be a whole number from 1 to 200');
+    if (overdue !== undefined && overdue !== 'true' && overdue !== 'false')
+      throw badRequest('overdue', 'must be true or false');
+    if (cursor !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+        if (
+          !Array.isArray(parsed) ||
+          parsed.length !== 2 ||
+          !parsed.every((p) => typeof p === 'string')
+        )
+          throw new Error('shape');
+      } catch {
+        throw badRequest('cursor', 'is not a cursor from a previous page');
+      }
+    }
+    return this.exams.list(principal, {
+      ...(department !== undefined ? { department } : {}),
+      ...(overdue !== undefined ? { overdue: overdue === 'true' } : {}),
+      limit: n,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
   }
 
   @Get('exams/:id')

@@ -275,6 +275,74 @@ export class ExamsService {
     return this.get(principal, examId);
   }
 
+  /**
+   * Exams the caller may read, filtered by department and overdue state, newest exam date first,
+   * paginated by an opaque cursor. Served by the read model in PostgreSQL (not Temporal visibility):
+   * the scope check needs the directory's tree, which lives there, and it answers in one query.
+   */
+  async list(
+    principal: Principal,
+    filter: { department?: string; overdue?: boolean; limit: number; cursor?: string },
+  ) {
+    const readable = principal.grants
+      .filter(
+        (g) => READERS.includes(g.role) || this.policy.steps.some((s) => s.ownerRole === g.role),
+      )
+      .map((g) => g.scopeId);
+    const after =
+      filter.cursor === undefined
+        ? null
+        : (JSON.parse(Buffer.from(filter.cursor, 'base64url').toString('utf8')) as [
+            string,
+            string,
+          ]);
+    const rows = await this.db.query<
+      (ExamRow & { overdue_steps: number; open_steps: number; next_due: Date | null })[]
+    >(
+      `SELECT e.*,
+              count(*) FILTER (WHERE s.status = 'overdue')::int AS overdue_steps,
+              count(*) FILTER (WHERE s.status IN ('open', 'overdue'))::int AS open_steps,
+              min(s.due_at) FILTER (WHERE s.status IN ('open', 'overdue')) AS next_due
+         FROM exam e
+         JOIN org_unit d ON d.id = e.department_id
+         LEFT JOIN org_unit sc ON sc.id = d.parent_id
+         LEFT JOIN exam_step s ON s.exam_id = e.id
+        WHERE (d.id = ANY($1) OR sc.id = ANY($1) OR sc.parent_id = ANY($1))
+          AND ($2::text IS NULL OR e.department_id = $2)
+          AND ($4::text IS NULL OR (e.exam_date::text, e.id) < ($4, $5))
+        GROUP BY e.id
+       HAVING ($3::boolean IS NULL OR (count(*) FILTER (WHERE s.status = 'overdue') > 0) = $3)
+        ORDER BY e.exam_date DESC, e.id DESC
+        LIMIT $6`,
+      [
+        readable,
+        filter.department ?? null,
+        filter.overdue ?? null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        filter.limit + 1,
+      ],
+    );
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((e) => ({
+        id: e.id,
+        discipline: e.discipline,
+        department: e.department_id,
+        examDate: e.exam_date,
+        openSteps: e.open_steps,
+        overdueSteps: e.overdue_steps,
+        overdue: e.overdue_steps > 0,
+        nextDueAt: this.iso(e.next_due),
+      })),
+      nextCursor:
+        rows.length > filter.limit && last !== undefined
+          ? Buffer.from(JSON.stringify([last.exam_date, last.id])).toString('base64url')
+          : null,
+    };
+  }
+
   /** An exam the principal may read; 404 (not 403) otherwise, so existence does not leak. */
   private async readable(principal: Principal, id: string): Promise<ExamRow> {
     const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [id]);

@@ -195,3 +195,58 @@ test('an admin sets an initial password; the person signs in and changes it (the
   expect((await login(person.email, initial)).status).toBe(401);
   expect((await login(person.email, 'my own long passphrase')).status).toBe(200);
 });
+
+test("GET /exams lists the exams in the caller's scope, filtered by department and overdue state, page by page", async () => {
+  const ids: string[] = [];
+  // Drill policy: due 20 s before the start; the first exam is overdue within seconds.
+  for (const seconds of [22, 3_600]) {
+    const { examDate, startsAt } = examStartingAt(Date.now() + seconds * 1_000);
+    const id = uniqueId('list');
+    const created = await ctx.stack.http('POST', '/exams', {
+      body: { id, discipline: `List ${id}`, department: ctx.dir.departmentId, examDate, startsAt },
+      as: ctx.dir.head,
+    });
+    expect(created.status).toBe(201);
+    ids.push(id);
+  }
+  const overdue = await waitFor(
+    'the first exam to be overdue',
+    async () => {
+      const answer = await ctx.stack.http(
+        'GET',
+        `/exams?overdue=true&department=${ctx.dir.departmentId}`,
+        {
+          as: ctx.dir.dean,
+        },
+      );
+      const items = answer.body.items as { id: string; overdue: boolean }[];
+      return items.some((i) => i.id === ids[0]) ? items : undefined;
+    },
+    30_000,
+  );
+  expect(overdue.map((i) => i.id)).not.toContain(ids[1]);
+  const open = await ctx.stack.http(
+    'GET',
+    `/exams?overdue=false&department=${ctx.dir.departmentId}`,
+    { as: ctx.dir.auditor },
+  );
+  expect((open.body.items as { id: string }[]).map((i) => i.id)).toContain(ids[1]);
+  // Another department's head sees none of them; a bad filter is a 400 naming it.
+  const other = await ctx.stack.http('GET', '/exams', { as: ctx.dir.otherHead });
+  expect((other.body.items as { id: string }[]).filter((i) => ids.includes(i.id))).toEqual([]);
+  const bad = await ctx.stack.http('GET', '/exams?overdue=maybe', { as: ctx.dir.head });
+  expect(bad.body.errors).toEqual([{ path: 'overdue', message: 'must be true or false' }]);
+  // Page by page: limit 1 and the cursor reach both exams, each once.
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `/exams?limit=1&department=${ctx.dir.departmentId}${cursor ? `&cursor=${cursor}` : ''}`;
+    const page = await ctx.stack.http('GET', query, { as: ctx.dir.head });
+    seen.push(...(page.body.items as { id: string }[]).map((i) => i.id));
+    cursor = page.body.nextCursor as string | null;
+  } while (cursor !== null);
+  expect(seen.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+  expect(new Set(seen).size).toBe(seen.length);
+  for (const id of ids)
+    await ctx.stack.client.workflow.getHandle(`exam-${id}`).terminate('test done');
+});

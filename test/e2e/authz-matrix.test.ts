@@ -41,6 +41,7 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /me/password': signedIn,
   'GET /directory/people': { ...everyone('deny'), admin: 'allow', auditor: 'allow' },
   'POST /exams': { ...everyone('deny'), head: 'allow', dean: 'allow', admin: 'allow' },
+  'GET /exams': staff,
   'GET /exams/{id}': { ...staff, otherHead: 'hidden' },
   'POST /exams/{id}/steps/{step}/approve': {
     ...everyone('deny'),
