@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -126,6 +129,21 @@ async function startExam(
     args: [input],
   });
   return { handle, dir };
+}
+
+/**
+ * UPDATE_HISTORIES=1 npm run test:workflow writes each main path's event history to
+ * test/workflow/histories/, where test/workflow/replay.test.ts replays it against the current
+ * workflow code on every run: a change that breaks determinism fails CI (CONVENTIONS.md: patched()).
+ */
+async function saveHistory(
+  handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> },
+  name: string,
+) {
+  if (process.env.UPDATE_HISTORIES !== '1') return;
+  const dir = join(__dirname, 'histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
 }
 
 async function skipTo(at: number): Promise<void> {
@@ -263,6 +281,7 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
   expect(repeat).toEqual(first);
 
   const final = await handle.result();
+  await saveHistory(handle, 'gp3-overdue-escalated-approved-late');
   expect(final.steps[0]).toMatchObject({
     status: 'approved',
     approvedBy: request.actor,
@@ -473,6 +492,7 @@ test('GP 3 / row 1: an overdue step is escalated to the dean at the due instant 
   );
   expect(waived).toMatchObject({ decision: 'waive', status: 'waived' });
   const final = await handle.result();
+  await saveHistory(handle, 'gp3-escalated-every-working-day-waived');
   expect(final.steps[0]).toMatchObject({ status: 'waived', waivedBy: dir.dean.id });
   const audit = await auditActions(examId);
   expect(audit.find((a) => a.action === 'step.waived')?.actor).toBe(dir.dean.id);
@@ -526,6 +546,7 @@ test('GP 3 / row 1: a step returned for changes after its due is open again with
   );
   expect(approved).toMatchObject({ status: 'approved', late: false });
   await handle.result();
+  await saveHistory(handle, 'gp3-returned-for-changes-then-approved');
   const kinds = (await caughtMail(examId)).map((m) => m.header('x-emtihan-kind'));
   expect(kinds.filter((k) => k === 'reopened')).toHaveLength(1);
 });
@@ -579,6 +600,7 @@ test('GP 3 / row 1: a step reassigned to a person is decided by that person, who
   );
   expect(approved.status).toBe('approved');
   await handle.result();
+  await saveHistory(handle, 'gp3-reassigned-approved-by-deputy');
 });
 
 test('GP 3 / row 1: rescheduling the exam moves the open due and its reminders; moving it earlier makes a past due overdue at once', async () => {
