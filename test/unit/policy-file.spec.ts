@@ -68,3 +68,28 @@ describe('POLICY_FILE: an institution changes the rules by data (JSON or YAML)',
     expect(() => loadPolicy(join(dir, 'missing.json'))).toThrow(/cannot read/);
   });
 });
+
+describe('the drill policy (policies/drill.policy.json): every step and rule of the SOP, counted in seconds', () => {
+  test('it keeps every step, and a whole exam — question list to video purge — fits in a few minutes', () => {
+    const drill = loadPolicy(join(ROOT, 'policies', 'drill.policy.json'));
+    expect(drill.steps.map((s) => s.id)).toEqual(DEFAULT_POLICY.steps.map((s) => s.id));
+    const startsAt = Date.parse('2027-03-16T09:00:00+05:00');
+    const endsAt = startsAt + 60_000;
+    const plan = planExam(drill, resolveCalendar(drill, calendarYears(['2027-03-16'])), {
+      examId: 'drill',
+      days: ['2027-03-16'],
+      startsAt,
+      endsAt,
+      expectedWorks: 400,
+      summer: false,
+      retake: false,
+    });
+    for (const step of plan.steps) {
+      expect(step.dueAt).toBeGreaterThanOrEqual(startsAt - 60_000);
+      expect(step.dueAt).toBeLessThanOrEqual(endsAt + 90_000);
+    }
+    // §5.7: the video purge is the last step, E + 90 s; §5.17: > 300 works → 50 s.
+    expect(plan.steps.at(-1)).toMatchObject({ stepId: 'videoPurge', dueAt: endsAt + 90_000 });
+    expect(plan.steps.find((s) => s.stepId === 'grading')?.dueAt).toBe(endsAt + 50_000);
+  });
+});
