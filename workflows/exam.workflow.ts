@@ -1,11 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { planExam } from '../sop/plan';
 import { DEPARTMENT_DISCUSSION, findStep } from '../sop/units';
 import {
@@ -20,6 +13,7 @@ import {
   type ExamWorkflowInput,
   type ExamWorkflowState,
 } from './exam.contract';
+import { acts } from './activities';
 import { HumanTask } from './human-task';
 
 /**
@@ -29,10 +23,6 @@ import { HumanTask } from './human-task';
  * (approve, return for changes, waive, reassign) as one Update. The rest of the lifecycle follows
  * on the same primitive.
  */
-const acts = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
 
 export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkflowState> {
   const { workflowId, runId } = workflowInfo();

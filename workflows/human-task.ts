@@ -1,5 +1,4 @@
-import { condition, proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { condition } from '@temporalio/workflow';
 import type { WorkingCalendar } from '../sop/calendar';
 import {
   linkExpiry,
@@ -15,11 +14,7 @@ import {
   type DecideStepResult,
   type StepState,
 } from './exam.contract';
-
-const acts = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+import { acts } from './activities';
 
 /** What a task needs to know about the exam it belongs to. */
 export interface TaskContext {

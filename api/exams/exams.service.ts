@@ -86,6 +86,30 @@ export class ExamsService {
     return (await unitChain(this.db, departmentId)).map((u) => u.id);
   }
 
+  /**
+   * The sitting of a registration or a reschedule: start (default 09:00 local on the exam date)
+   * and E (default 3 hours later, never past that day), each checked, errors naming the field.
+   */
+  private sitting(dto: { examDate: string; startsAt?: string; endsAt?: string }) {
+    const zone = this.policy.timeZone;
+    const startsAt = dto.startsAt
+      ? DateTime.fromISO(dto.startsAt, { setZone: true })
+      : DateTime.fromISO(`${dto.examDate}T09:00`, { zone });
+    if (!startsAt.isValid) throw badRequest('startsAt', 'is not a valid date-time');
+    if (startsAt.setZone(zone).toISODate() !== dto.examDate)
+      throw badRequest('startsAt', `must fall on examDate ${dto.examDate} in ${zone}`);
+    const endsAt =
+      dto.endsAt !== undefined
+        ? DateTime.fromISO(dto.endsAt, { setZone: true })
+        : DateTime.min(
+            startsAt.plus({ hours: DEFAULT_SITTING_HOURS }),
+            startsAt.setZone(zone).endOf('day'),
+          );
+    if (!endsAt.isValid) throw badRequest('endsAt', 'is not a valid date-time');
+    if (endsAt < startsAt) throw badRequest('endsAt', 'must not be before startsAt');
+    return { startsAt, endsAt };
+  }
+
   /** Stores the exam and starts `exam-<id>` in one unit: if the start fails, nothing is saved. */
   async create(principal: Principal, dto: CreateExamDto, now: number) {
     const department = await findUnit(this.db, dto.department);
@@ -96,23 +120,7 @@ export class ExamsService {
         status: 403,
         detail: `registering an exam of ${department.id} needs ${REGISTRARS_OF_EXAMS.join(', ')} in its scope`,
       });
-    const zone = this.policy.timeZone;
-    const startsAt = dto.startsAt
-      ? DateTime.fromISO(dto.startsAt, { setZone: true })
-      : DateTime.fromISO(`${dto.examDate}T09:00`, { zone });
-    if (!startsAt.isValid) throw badRequest('startsAt', 'is not a valid date-time');
-    if (startsAt.setZone(zone).toISODate() !== dto.examDate) {
-      throw badRequest('startsAt', `must fall on examDate ${dto.examDate} in ${zone}`);
-    }
-    const endsAt =
-      dto.endsAt !== undefined
-        ? DateTime.fromISO(dto.endsAt, { setZone: true })
-        : DateTime.min(
-            startsAt.plus({ hours: DEFAULT_SITTING_HOURS }),
-            startsAt.setZone(zone).endOf('day'),
-          );
-    if (!endsAt.isValid) throw badRequest('endsAt', 'is not a valid date-time');
-    if (endsAt < startsAt) throw badRequest('endsAt', 'must not be before startsAt');
+    const { startsAt, endsAt } = this.sitting(dto);
     const id = dto.id ?? randomUUID();
     const workflowId = examWorkflowId(id);
     const facts: ExamFacts = {
@@ -225,20 +233,7 @@ export class ExamsService {
       throw conflict(`exam ${clash[0].id} of ${exam.discipline} is already on ${dto.examDate}`, {
         examId: clash[0].id,
       });
-    const zone = this.policy.timeZone;
-    const startsAt = dto.startsAt
-      ? DateTime.fromISO(dto.startsAt, { setZone: true })
-      : DateTime.fromISO(`${dto.examDate}T09:00`, { zone });
-    if (startsAt.setZone(zone).toISODate() !== dto.examDate)
-      throw badRequest('startsAt', `must fall on examDate ${dto.examDate} in ${zone}`);
-    const endsAt =
-      dto.endsAt !== undefined
-        ? DateTime.fromISO(dto.endsAt, { setZone: true })
-        : DateTime.min(
-            startsAt.plus({ hours: DEFAULT_SITTING_HOURS }),
-            startsAt.setZone(zone).endOf('day'),
-          );
-    if (endsAt < startsAt) throw badRequest('endsAt', 'must not be before startsAt');
+    const { startsAt, endsAt } = this.sitting(dto);
     const facts: ExamFacts = {
       examId,
       days: [dto.examDate],
