@@ -305,6 +305,7 @@ async function startSdkDevServer(options: {
   const types = {
     Keyword: SearchAttributeType.KEYWORD,
     Datetime: SearchAttributeType.DATETIME,
+    Bool: SearchAttributeType.BOOL,
   } as const;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {

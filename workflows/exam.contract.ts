@@ -17,6 +17,10 @@ export const SEARCH_ATTRIBUTES = {
   examId: { name: 'EmtihanExamId', type: 'Keyword' },
   department: { name: 'EmtihanDepartment', type: 'Keyword' },
   examDate: { name: 'EmtihanExamDate', type: 'Datetime' },
+  /** Kept current by the workflow: the open step due first (or "done"), overdue, and its due. */
+  currentStep: { name: 'EmtihanCurrentStep', type: 'Keyword' },
+  overdue: { name: 'EmtihanOverdue', type: 'Bool' },
+  nextDueAt: { name: 'EmtihanNextDueAt', type: 'Datetime' },
 } as const;
 
 export interface ExamWorkflowInput {

@@ -1,4 +1,12 @@
-import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import {
+  allHandlersFinished,
+  condition,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { planExam } from '../sop/plan';
 import { DEPARTMENT_DISCUSSION, findStep } from '../sop/units';
 import {
@@ -7,7 +15,10 @@ import {
   decideStepUpdate,
   examStateQuery,
   rescheduleExamUpdate,
+  DONE,
+  SEARCH_ATTRIBUTES,
   type RescheduleRequest,
+  type StepState,
   type DecideStepRequest,
   type DecideStepResult,
   type ExamWorkflowInput,
@@ -15,6 +26,34 @@ import {
 } from './exam.contract';
 import { acts } from './activities';
 import { HumanTask } from './human-task';
+
+const currentStepKey = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.currentStep.name,
+  SearchAttributeType.KEYWORD,
+);
+const overdueKey = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.overdue.name,
+  SearchAttributeType.BOOL,
+);
+const nextDueKey = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.nextDueAt.name,
+  SearchAttributeType.DATETIME,
+);
+
+/**
+ * Keeps the exam's search attributes current (issue 6 "visibility"): the open step due first (or
+ * "done"), whether any step is overdue, and the next due. Behind patched(): histories recorded
+ * before it replay without these commands.
+ */
+function publish(steps: StepState[]): void {
+  if (!patched('search-attributes-v1')) return;
+  const open = steps.filter((s) => !DONE.includes(s.status)).sort((a, b) => a.dueAt - b.dueAt);
+  upsertSearchAttributes([
+    { key: currentStepKey, value: open[0]?.stepId ?? 'done' },
+    { key: overdueKey, value: open.some((s) => s.status === 'overdue') },
+    { key: nextDueKey, value: open[0] === undefined ? null : new Date(open[0].dueAt) },
+  ]);
+}
 
 /**
  * The exam workflow. Today it runs GP 3's department discussion (row 1) as a human task — the
@@ -49,8 +88,10 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     plan,
     rule.title,
     Date.now(),
+    () => publish(state.steps),
   );
   const state: ExamWorkflowState = { examId: input.examId, steps: [task.state] };
+  publish(state.steps);
 
   setHandler(examStateQuery, () => state);
   setHandler(

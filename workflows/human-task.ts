@@ -47,6 +47,8 @@ export class HumanTask {
     private readonly plan: PlannedStep,
     private readonly title: Localized,
     now: number,
+    /** Called after every transition (the workflow keeps its search attributes current). */
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.state = {
       stepId: plan.stepId,
@@ -81,6 +83,7 @@ export class HumanTask {
   /** Applies a transition and returns the snapshot the read model stores (newest version wins). */
   private transition(change: Partial<StepState>): StepState {
     Object.assign(this.state, change, { version: this.state.version + 1 });
+    this.onChange();
     return this.snapshot();
   }
 

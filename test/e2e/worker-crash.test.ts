@@ -49,6 +49,18 @@ test('GP 3 / row 1: a worker killed mid-slice (SIGKILL) and restarted loses noth
   );
   expect(Date.parse(overdue.overdueAt)).toBeGreaterThanOrEqual(Date.parse(startsAt) - 20_000);
 
+  // Temporal visibility finds it by the search attributes the workflow keeps current (issue 6).
+  await waitFor(
+    'the exam listed as overdue in Temporal visibility',
+    async () => {
+      for await (const wf of ctx.stack.client.workflow.list({
+        query: `EmtihanExamId = '${exam.id}' AND EmtihanOverdue = true AND EmtihanCurrentStep = 'departmentDiscussion'`,
+      }))
+        return wf.workflowId === `exam-${exam.id}`;
+      return false;
+    },
+    30_000,
+  );
   // The escalation to the dean follows the overdue mark; approving before it would (rightly) skip it.
   await waitFor(
     'the escalation email',

@@ -19,6 +19,7 @@ import {
   examStateQuery,
   examWorkflowId,
   rescheduleExamUpdate,
+  SEARCH_ATTRIBUTES,
   type DecideStepRequest,
   type ExamWorkflowInput,
 } from '../../workflows/exam.contract';
@@ -40,6 +41,9 @@ const REMINDERS = ['2027-01-08', '2027-01-13', '2027-01-14', '2027-01-15'].map((
   Date.parse(`${d}T09:00:00+05:00`),
 );
 const HOUR = 3_600_000;
+
+/** temporal.api.enums.v1.IndexedValueType */
+const INDEXED_TYPES = { Keyword: 2, Bool: 5, Datetime: 6 } as const;
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -70,6 +74,13 @@ beforeEach(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping(
     path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
   );
+  // The exam's search attributes (registered on the dev server by scripts/infra.ts, in production once).
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      Object.values(SEARCH_ATTRIBUTES).map((sa) => [sa.name, INDEXED_TYPES[sa.type]]),
+    ),
+  });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: uniqueId('wf-exam'),
@@ -187,6 +198,13 @@ test('GP 3 / row 1: reminders go out at their instants, the step becomes overdue
     30_000,
   );
   expect(overdue.remindersSent).toEqual(REMINDERS);
+  // Visibility: the search attributes follow the step (issue 6).
+  const attributes = (await handle.describe()).searchAttributes;
+  expect(attributes).toMatchObject({
+    [SEARCH_ATTRIBUTES.currentStep.name]: ['departmentDiscussion'],
+    [SEARCH_ATTRIBUTES.overdue.name]: [true],
+  });
+  expect((attributes[SEARCH_ATTRIBUTES.nextDueAt.name] as Date[])[0].getTime()).toBe(DUE);
   // The overdue transition happens at the due instant (timer precision: the test server fires timers exactly).
   expect(overdue.overdueAt! - DUE).toBeGreaterThanOrEqual(0);
   expect(overdue.overdueAt! - DUE).toBeLessThan(1_000);
