@@ -155,6 +155,19 @@ interface Due {
  * on a non-working day moves to the previous working day; hours, minutes and seconds are exact
  * instants from the anchor instant (E + 72 hours).
  */
+/** A calendar-unit offset from a local day: months clamp, working days skip non-working days. */
+function offsetDay(calendar: WorkingCalendar, day: number, offset: Offset): number {
+  if (offset.counting === 'workingDays') return addWorkingDaysNumber(calendar, day, offset.value);
+  if (offset.unit === 'months') return addMonths(day, offset.value);
+  return day + offset.value * (offset.unit === 'weeks' ? 7 : 1);
+}
+
+/** An offset after an instant: exact for time units, else the end of the offset local day. */
+function instantAfter(calendar: WorkingCalendar, offset: Offset, at: number): number {
+  if (!isCalendarUnit(offset.unit)) return at + offset.value * MS[offset.unit];
+  return endOfDay(calendar, offsetDay(calendar, localDayOf(calendar.timeZone, at), offset));
+}
+
 function dueFrom(
   calendar: WorkingCalendar,
   offset: Offset,
@@ -165,11 +178,7 @@ function dueFrom(
   if (!isCalendarUnit(offset.unit)) {
     return { dueAt: anchorInstant + offset.value * MS[offset.unit], dueDay: undefined };
   }
-  let day: number;
-  if (offset.counting === 'workingDays')
-    day = addWorkingDaysNumber(calendar, anchorDay, offset.value);
-  else if (offset.unit === 'months') day = addMonths(anchorDay, offset.value);
-  else day = anchorDay + offset.value * (offset.unit === 'weeks' ? 7 : 1);
+  let day = offsetDay(calendar, anchorDay, offset);
   let moved: Due['moved'];
   if (shift === 'previousWorkingDay') {
     const working = previousWorkingDayNumber(calendar, day);
@@ -415,16 +424,7 @@ export function localDate(calendar: Pick<WorkingCalendar, 'timeZone'>, at: numbe
 
 /** When a step's one-click email links expire: its due plus the policy's grace (exact instants). */
 export function linkExpiry(policy: Policy, calendar: WorkingCalendar, dueAt: number): number {
-  const { grace } = policy.emailLinks;
-  if (!isCalendarUnit(grace.unit)) return dueAt + grace.value * MS[grace.unit];
-  const day = localDayOf(calendar.timeZone, dueAt);
-  const target =
-    grace.unit === 'months'
-      ? addMonths(day, grace.value)
-      : grace.counting === 'workingDays'
-        ? addWorkingDaysNumber(calendar, day, grace.value)
-        : day + grace.value * (grace.unit === 'weeks' ? 7 : 1);
-  return endOfDay(calendar, target);
+  return instantAfter(calendar, policy.emailLinks.grace, dueAt);
 }
 
 /**
@@ -447,17 +447,5 @@ export function reworkDue(
   dueAt: number,
   returnedAt: number,
 ): number {
-  const { rework } = policy;
-  const day = localDayOf(calendar.timeZone, returnedAt);
-  const target =
-    rework.counting === 'workingDays'
-      ? addWorkingDaysNumber(calendar, day, rework.value)
-      : rework.unit === 'months'
-        ? addMonths(day, rework.value)
-        : isCalendarUnit(rework.unit)
-          ? day + rework.value * (rework.unit === 'weeks' ? 7 : 1)
-          : undefined;
-  const candidate =
-    target === undefined ? returnedAt + rework.value * MS[rework.unit] : endOfDay(calendar, target);
-  return Math.max(dueAt, candidate);
+  return Math.max(dueAt, instantAfter(calendar, policy.rework, returnedAt));
 }

@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { WorkingCalendar } from '../sop/calendar';
 import type { ExamFacts } from '../sop/plan';
@@ -22,6 +23,25 @@ export const SEARCH_ATTRIBUTES = {
   overdue: { name: 'EmtihanOverdue', type: 'Bool' },
   nextDueAt: { name: 'EmtihanNextDueAt', type: 'Datetime' },
 } as const;
+
+/** The same attributes as typed keys, for the client (start) and the workflow (upsert). */
+export const SEARCH_ATTRIBUTE_KEYS = {
+  examId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.examId.name, SearchAttributeType.KEYWORD),
+  department: defineSearchAttributeKey(
+    SEARCH_ATTRIBUTES.department.name,
+    SearchAttributeType.KEYWORD,
+  ),
+  examDate: defineSearchAttributeKey(SEARCH_ATTRIBUTES.examDate.name, SearchAttributeType.DATETIME),
+  currentStep: defineSearchAttributeKey(
+    SEARCH_ATTRIBUTES.currentStep.name,
+    SearchAttributeType.KEYWORD,
+  ),
+  overdue: defineSearchAttributeKey(SEARCH_ATTRIBUTES.overdue.name, SearchAttributeType.BOOL),
+  nextDueAt: defineSearchAttributeKey(
+    SEARCH_ATTRIBUTES.nextDueAt.name,
+    SearchAttributeType.DATETIME,
+  ),
+};
 
 export interface ExamWorkflowInput {
   examId: string;

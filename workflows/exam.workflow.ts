@@ -1,4 +1,3 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
   allHandlersFinished,
   condition,
@@ -16,7 +15,7 @@ import {
   examStateQuery,
   rescheduleExamUpdate,
   DONE,
-  SEARCH_ATTRIBUTES,
+  SEARCH_ATTRIBUTE_KEYS,
   type RescheduleRequest,
   type StepState,
   type DecideStepRequest,
@@ -27,19 +26,6 @@ import {
 import { acts } from './activities';
 import { HumanTask } from './human-task';
 
-const currentStepKey = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.currentStep.name,
-  SearchAttributeType.KEYWORD,
-);
-const overdueKey = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.overdue.name,
-  SearchAttributeType.BOOL,
-);
-const nextDueKey = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.nextDueAt.name,
-  SearchAttributeType.DATETIME,
-);
-
 /**
  * Keeps the exam's search attributes current (issue 6 "visibility"): the open step due first (or
  * "done"), whether any step is overdue, and the next due. Behind patched(): histories recorded
@@ -49,9 +35,12 @@ function publish(steps: StepState[]): void {
   if (!patched('search-attributes-v1')) return;
   const open = steps.filter((s) => !DONE.includes(s.status)).sort((a, b) => a.dueAt - b.dueAt);
   upsertSearchAttributes([
-    { key: currentStepKey, value: open[0]?.stepId ?? 'done' },
-    { key: overdueKey, value: open.some((s) => s.status === 'overdue') },
-    { key: nextDueKey, value: open[0] === undefined ? null : new Date(open[0].dueAt) },
+    { key: SEARCH_ATTRIBUTE_KEYS.currentStep, value: open[0]?.stepId ?? 'done' },
+    { key: SEARCH_ATTRIBUTE_KEYS.overdue, value: open.some((s) => s.status === 'overdue') },
+    {
+      key: SEARCH_ATTRIBUTE_KEYS.nextDueAt,
+      value: open[0] === undefined ? null : new Date(open[0].dueAt),
+    },
   ]);
 }
 

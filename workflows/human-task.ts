@@ -8,6 +8,7 @@ import {
   type PlannedStep,
 } from '../sop/plan';
 import type { Localized, Policy } from '../sop/policy';
+import { isCalendarUnit } from '../sop/units';
 import {
   DONE,
   type DecideStepRequest,
@@ -109,7 +110,7 @@ export class HumanTask {
       title: this.title,
       discipline: this.ctx.discipline,
       examDate: this.ctx.examDate,
-      endOfDayDue: ['months', 'weeks', 'days'].includes(this.plan.offset.unit),
+      endOfDayDue: isCalendarUnit(this.plan.offset.unit),
       timeZone: this.ctx.calendar.timeZone,
       linkExpiresAt: linkExpiry(this.ctx.policy, this.ctx.calendar, this.state.dueAt),
       step: this.snapshot(),

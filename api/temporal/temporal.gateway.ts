@@ -5,12 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import {
-  ApplicationFailure,
-  defineSearchAttributeKey,
-  SearchAttributeType,
-  TypedSearchAttributes,
-} from '@temporalio/common';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
@@ -19,7 +14,7 @@ import {
   rescheduleExamUpdate,
   type RescheduleRequest,
   EXAM_WORKFLOW_TYPE,
-  SEARCH_ATTRIBUTES,
+  SEARCH_ATTRIBUTE_KEYS,
   type DecideRefusal,
   type DecideStepRequest,
   type DecideStepResult,
@@ -34,19 +29,6 @@ export type DecideOutcome =
   | { kind: 'decided'; result: DecideStepResult }
   | { kind: 'refused'; refusal: DecideRefusal; message: string }
   | { kind: 'workflow-closed' };
-
-const examIdKey = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.examId.name,
-  SearchAttributeType.KEYWORD,
-);
-const departmentKey = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.department.name,
-  SearchAttributeType.KEYWORD,
-);
-const examDateKey = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.examDate.name,
-  SearchAttributeType.DATETIME,
-);
 
 /** The API's one door to Temporal (CONVENTIONS.md: external systems behind one class). */
 export class TemporalGateway {
@@ -77,9 +59,12 @@ export class TemporalGateway {
         workflowIdConflictPolicy: 'FAIL',
         // Registered by scripts/infra.ts on the dev server; production registers them once.
         typedSearchAttributes: new TypedSearchAttributes([
-          { key: examIdKey, value: input.examId },
-          { key: departmentKey, value: input.departmentId },
-          { key: examDateKey, value: new Date(input.facts.startsAt ?? input.facts.endsAt) },
+          { key: SEARCH_ATTRIBUTE_KEYS.examId, value: input.examId },
+          { key: SEARCH_ATTRIBUTE_KEYS.department, value: input.departmentId },
+          {
+            key: SEARCH_ATTRIBUTE_KEYS.examDate,
+            value: new Date(input.facts.startsAt ?? input.facts.endsAt),
+          },
         ]),
       });
       return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
