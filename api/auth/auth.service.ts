@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { DataSource } from 'typeorm';
-import { grantsOf, type Language } from '../directory/directory.repository';
+import { findPerson, grantsOf } from '../directory/directory.repository';
 import { ProblemException } from '../common/problem';
 import type { Principal } from './principal';
 import { newToken, sha256, tokenKind } from './secrets';
@@ -163,18 +163,23 @@ export class AuthService {
       personId = rows[0]?.person_id;
     }
     if (personId === undefined) return undefined;
-    const people = await this.db.query<
-      { id: string; email: string; full_name: string; language: Language; active: boolean }[]
-    >(`SELECT id, email, full_name, language, active FROM person WHERE id = $1`, [personId]);
-    const person = people[0];
+    return this.principalOf(personId, kind === 'apiKey' ? 'apiKey' : 'token');
+  }
+
+  /** A directory person as a caller, with their roles; undefined when unknown or inactive. */
+  async principalOf(
+    personId: string,
+    via: Principal['via'] = 'token',
+  ): Promise<Principal | undefined> {
+    const person = await findPerson(this.db, personId);
     if (person === undefined || !person.active) return undefined;
     return {
       personId: person.id,
       email: person.email,
-      fullName: person.full_name,
+      fullName: person.fullName,
       language: person.language,
       grants: await grantsOf(this.db, person.id),
-      via: kind === 'apiKey' ? 'apiKey' : 'token',
+      via,
     };
   }
 

@@ -82,6 +82,14 @@ export class ExamsService {
     return at === null ? null : isoInZone(this.policy.timeZone, at);
   }
 
+  /** The exam row and its department's chain of units (department, school, institution); 404 if none. */
+  private async loadExam(examId: string): Promise<{ exam: ExamRow; chain: string[] }> {
+    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [examId]);
+    const exam = exams[0];
+    if (exam === undefined) throw notFound(`exam ${examId} does not exist`);
+    return { exam, chain: await this.chain(exam.department_id) };
+  }
+
   private async chain(departmentId: string): Promise<string[]> {
     return (await unitChain(this.db, departmentId)).map((u) => u.id);
   }
@@ -215,10 +223,7 @@ export class ExamsService {
    * restart. Allowed to those who may register exams of the department.
    */
   async reschedule(principal: Principal, examId: string, dto: RescheduleExamDto, updateId: string) {
-    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [examId]);
-    const exam = exams[0];
-    if (exam === undefined) throw notFound(`exam ${examId} does not exist`);
-    const chain = await this.chain(exam.department_id);
+    const { exam, chain } = await this.loadExam(examId);
     if (!holdsIn(principal, READERS, chain)) throw notFound(`exam ${examId} does not exist`);
     if (!holdsIn(principal, REGISTRARS_OF_EXAMS, chain))
       throw new ProblemException({
@@ -340,10 +345,7 @@ export class ExamsService {
 
   /** An exam the principal may read; 404 (not 403) otherwise, so existence does not leak. */
   private async readable(principal: Principal, id: string): Promise<ExamRow> {
-    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [id]);
-    const exam = exams[0];
-    if (exam === undefined) throw notFound(`exam ${id} does not exist`);
-    const chain = await this.chain(exam.department_id);
+    const { exam, chain } = await this.loadExam(id);
     const owns = this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole], chain));
     if (!holdsIn(principal, READERS, chain) && !owns) throw notFound(`exam ${id} does not exist`);
     return exam;
@@ -392,27 +394,13 @@ export class ExamsService {
     via: DecideStepRequest['via'] = { kind: 'api' },
     assigneeId?: string,
   ) {
-    const exams = await this.db.query<ExamRow[]>(`SELECT * FROM exam WHERE id = $1`, [examId]);
-    const exam = exams[0];
-    if (exam === undefined) throw notFound(`exam ${examId} does not exist`);
-    const chain = await this.chain(exam.department_id);
+    const { chain } = await this.loadExam(examId);
     // The roles the caller holds over this exam's department; the workflow's validator decides
     // what they allow (owner: approve, reject, reassign; a role above it: waive, reassign).
     const actorRoles = [
       ...new Set(principal.grants.filter((g) => chain.includes(g.scopeId)).map((g) => g.role)),
     ];
-    const assigned = await this.db.query<unknown[]>(
-      `SELECT 1 FROM exam_step WHERE exam_id = $1 AND step_id = $2 AND assignee_id = $3`,
-      [examId, stepId, principal.personId],
-    );
-    const visible =
-      holdsIn(principal, READERS, chain) ||
-      this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole, ...s.escalation], chain)) ||
-      assigned.length > 0;
-    if (!visible) throw notFound(`exam ${examId} does not exist`);
-    const rule = findStep(this.policy, stepId);
-    if (rule === undefined) throw notFound(`step ${stepId} does not exist`);
-    // The workflow's validator decides, but a closed workflow cannot be asked: check who may act here too.
+    // The step's current assignee (a reassigned step is visible to, and decided by, that person).
     const current = await this.db.query<
       { assignee_id: string | null; assignee_name: string | null }[]
     >(
@@ -420,6 +408,14 @@ export class ExamsService {
          LEFT JOIN person p ON p.id = s.assignee_id WHERE s.exam_id = $1 AND s.step_id = $2`,
       [examId, stepId],
     );
+    const visible =
+      holdsIn(principal, READERS, chain) ||
+      this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole, ...s.escalation], chain)) ||
+      current[0]?.assignee_id === principal.personId;
+    if (!visible) throw notFound(`exam ${examId} does not exist`);
+    const rule = findStep(this.policy, stepId);
+    if (rule === undefined) throw notFound(`step ${stepId} does not exist`);
+    // The workflow's validator decides, but a closed workflow cannot be asked: check who may act here too.
     const assigneeNow = current[0]?.assignee_id;
     try {
       refuseUnlessAllowed(

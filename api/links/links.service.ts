@@ -3,10 +3,9 @@ import { HttpException } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { findStep, type Policy } from '../../sop/policy';
 import type { AuthService } from '../auth/auth.service';
-import type { Principal } from '../auth/principal';
 import { sha256 } from '../auth/secrets';
 import { isoInZone } from '../common/time';
-import { findPerson, grantsOf, type Language } from '../directory/directory.repository';
+import { findPerson, type Language } from '../directory/directory.repository';
 import type { ExamsService } from '../exams/exams.service';
 import type { LinkPage } from './links.pages';
 
@@ -105,18 +104,31 @@ export class LinksService {
     };
   }
 
-  async show(
+  /** The link behind a token, in its owner's language — or the page refusing an unknown or foreign one. */
+  private async open(
     token: string,
     credential: string | undefined,
     lang: Language,
     now: number,
-  ): Promise<LinkAnswer> {
+  ): Promise<{ link: LinkRow; language: Language } | LinkAnswer> {
     const link = await this.find(token);
     const language = await this.language(link, lang);
     if (link === undefined)
       return this.refuse(undefined, 'unknown', now, 404, { kind: 'unknown', language });
     if (await this.foreign(link, credential, now))
       return this.refuse(link, 'foreign', now, 403, { kind: 'foreign', language });
+    return { link, language };
+  }
+
+  async show(
+    token: string,
+    credential: string | undefined,
+    lang: Language,
+    now: number,
+  ): Promise<LinkAnswer> {
+    const opened = await this.open(token, credential, lang, now);
+    if ('status' in opened) return opened;
+    const { link, language } = opened;
     if (link.used_at !== null)
       return this.refuse(link, 'used', now, 410, { kind: 'used', language });
     if (link.expires_at.getTime() <= now)
@@ -140,12 +152,9 @@ export class LinksService {
     lang: Language,
     now: number,
   ): Promise<LinkAnswer> {
-    const link = await this.find(token);
-    const language = await this.language(link, lang);
-    if (link === undefined)
-      return this.refuse(undefined, 'unknown', now, 404, { kind: 'unknown', language });
-    if (await this.foreign(link, credential, now))
-      return this.refuse(link, 'foreign', now, 403, { kind: 'foreign', language });
+    const opened = await this.open(token, credential, lang, now);
+    if ('status' in opened) return opened;
+    const { link, language } = opened;
     if (link.action === 'reject' && (comment ?? '').trim() === '') {
       return {
         status: 400,
@@ -170,18 +179,7 @@ export class LinksService {
         return this.refuse(link, 'used', now, 410, { kind: 'used', language });
       return this.refuse(link, 'expired', now, 410, { kind: 'expired', language });
     }
-    const person = await findPerson(this.db, link.person_id);
-    const principal: Principal | undefined =
-      person === undefined || !person.active
-        ? undefined
-        : {
-            personId: person.id,
-            email: person.email,
-            fullName: person.fullName,
-            language: person.language,
-            grants: await grantsOf(this.db, person.id),
-            via: 'token',
-          };
+    const principal = await this.auth.principalOf(link.person_id);
     if (principal === undefined)
       return this.refuse(link, 'inactive person', now, 403, { kind: 'not-owner', language });
     try {
