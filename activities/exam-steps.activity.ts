@@ -5,7 +5,9 @@ import type { Mailer } from './mailer';
 
 /** What every step activity knows about the step it acts on. */
 export interface StepRef {
-  examId: string;
+  /** An exam's step, or (with sessionId) a session-level step. */
+  examId?: string;
+  sessionId?: string;
   stepId: string;
   clauses: string[];
   workflowId: string;
@@ -34,8 +36,8 @@ export async function audit(
 ): Promise<void> {
   const { activityId } = Context.current().info;
   await tx.query(
-    `INSERT INTO audit_log (key, at, actor, action, clauses, exam_id, step_id, before, after, workflow_id, run_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    `INSERT INTO audit_log (key, at, actor, action, clauses, exam_id, step_id, before, after, workflow_id, run_id, session_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (key) DO NOTHING`,
     [
       `${ref.workflowId}/${ref.runId}/${activityId}`,
@@ -43,12 +45,13 @@ export async function audit(
       record.actor,
       record.action,
       ref.clauses,
-      ref.examId,
-      ref.stepId,
+      ref.examId ?? null,
+      ref.stepId === '' ? null : ref.stepId,
       record.before === undefined ? null : JSON.stringify(record.before),
       record.after === undefined ? null : JSON.stringify(record.after),
       ref.workflowId,
       ref.runId,
+      ref.sessionId ?? null,
     ],
   );
 }
@@ -60,25 +63,28 @@ export async function audit(
  */
 export async function upsertStep(
   tx: EntityManager,
-  examId: string,
+  ref: Pick<StepRef, 'examId' | 'sessionId'>,
   step: StepState,
 ): Promise<void> {
   const at = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
+  // Two tables of the same shape: an exam's steps, a session's steps.
+  const [table, owner] =
+    ref.sessionId !== undefined ? ['session_step', 'session_id'] : ['exam_step', 'exam_id'];
   await tx.query(
-    `INSERT INTO exam_step (exam_id, step_id, clauses, status, due_at, reminders, reminders_sent,
+    `INSERT INTO ${table} (${owner}, step_id, clauses, status, due_at, reminders, reminders_sent,
                             opened_at, overdue_at, approved_at, approved_by, comment, version,
                             assignee_id, waived_at, waived_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     ON CONFLICT (exam_id, step_id) DO UPDATE SET
+     ON CONFLICT (${owner}, step_id) DO UPDATE SET
        clauses = EXCLUDED.clauses, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
        reminders = EXCLUDED.reminders, reminders_sent = EXCLUDED.reminders_sent,
        opened_at = EXCLUDED.opened_at, overdue_at = EXCLUDED.overdue_at,
        approved_at = EXCLUDED.approved_at, approved_by = EXCLUDED.approved_by,
        comment = EXCLUDED.comment, version = EXCLUDED.version, assignee_id = EXCLUDED.assignee_id,
        waived_at = EXCLUDED.waived_at, waived_by = EXCLUDED.waived_by, updated_at = now()
-     WHERE exam_step.version < EXCLUDED.version`,
+     WHERE ${table}.version < EXCLUDED.version`,
     [
-      examId,
+      ref.sessionId ?? ref.examId,
       step.stepId,
       step.clauses,
       step.status,
@@ -106,7 +112,7 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Writes the opened step into the read model and audits it. */
     async recordStepOpened(input: StepInput): Promise<void> {
       await db.transaction(async (tx) => {
-        await upsertStep(tx, input.examId, input.step);
+        await upsertStep(tx, input, input.step);
         await audit(tx, input, {
           action: 'step.opened',
           actor: SYSTEM_ACTOR,
@@ -118,7 +124,7 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
 
     async markStepOverdue(input: StepInput): Promise<void> {
       await db.transaction(async (tx) => {
-        await upsertStep(tx, input.examId, input.step);
+        await upsertStep(tx, input, input.step);
         await audit(tx, input, {
           action: 'step.overdue',
           actor: SYSTEM_ACTOR,
@@ -134,7 +140,7 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
       input: StepInput & { actor: string; before: { dueAt: string; status: string } },
     ): Promise<void> {
       await db.transaction(async (tx) => {
-        await upsertStep(tx, input.examId, input.step);
+        await upsertStep(tx, input, input.step);
         await audit(tx, input, {
           action: 'step.rescheduled',
           actor: input.actor,
@@ -158,12 +164,50 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
       ]);
     },
 
+    /** A transition the workflow makes on its own (a window closed, the recordings held …). */
+    async recordStepEvent(
+      input: StepInput & { action: string; actor?: string; before?: unknown; after?: unknown },
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        await upsertStep(tx, input, input.step);
+        await audit(tx, input, {
+          action: input.action,
+          actor: input.actor ?? SYSTEM_ACTOR,
+          at: input.at,
+          before: input.before,
+          after: input.after,
+        });
+      });
+    },
+
+    /**
+     * Exam-level records without a step: its phase (the exam began, ended, retention began), a
+     * case opened or closed, an event recorded; the exam row's phase follows.
+     */
+    async recordExamEvent(input: {
+      examId: string;
+      workflowId: string;
+      runId: string;
+      clauses: string[];
+      action: string;
+      actor: string;
+      at: number;
+      phase?: string;
+      after?: unknown;
+    }): Promise<void> {
+      await db.transaction(async (tx) => {
+        if (input.phase !== undefined)
+          await tx.query(`UPDATE exam SET phase = $2 WHERE id = $1`, [input.examId, input.phase]);
+        await audit(tx, { ...input, stepId: '' }, input);
+      });
+    },
+
     /** A decision (approve, or reject = return for changes) in the read model and the audit log. */
     async recordStepDecision(
       input: StepInput & { request: DecideStepRequest; before: string },
     ): Promise<void> {
       await db.transaction(async (tx) => {
-        await upsertStep(tx, input.examId, input.step);
+        await upsertStep(tx, input, input.step);
         await audit(tx, input, {
           action: {
             approve: 'step.approved',

@@ -85,7 +85,7 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
       return { messageId: row.message_id, alreadySent: true, to: row.recipient };
     const fill = (text: string) =>
       text.replace(PLACEHOLDER, (_, id: string) => linkToken(linkSecret, id));
-    const messageId = `<outbox-${row.id}.${row.exam_id}@emtihan>`;
+    const messageId = `<outbox-${row.id}.${row.exam_id ?? 'session'}@emtihan>`;
     await mailer.send({
       to: row.recipient,
       subject: row.subject,
@@ -113,12 +113,19 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
       const chain = await unitChain(db, input.departmentId);
       const department = chain[0];
       const keys: string[] = [];
+      const subject =
+        input.examId !== undefined ? input.examId : `session:${input.sessionId ?? ''}`;
+      const page =
+        input.examId !== undefined
+          ? `${publicUrl}/exams/${encodeURIComponent(input.examId)}`
+          : `${publicUrl}/sessions/${encodeURIComponent(input.sessionId ?? '')}`;
       await db.transaction(async (tx) => {
         for (const person of recipients) {
-          const key = `${input.kind}/${input.examId}/${input.stepKey}/${person.id}/${new Date(input.scheduledFor).toISOString()}`;
-          const linkIds = input.decidable
-            ? { approve: uuidFrom(`${key}/approve`), reject: uuidFrom(`${key}/reject`) }
-            : undefined;
+          const key = `${input.kind}/${subject}/${input.stepKey}/${person.id}/${new Date(input.scheduledFor).toISOString()}`;
+          const linkIds =
+            input.decidable && input.examId !== undefined
+              ? { approve: uuidFrom(`${key}/approve`), reject: uuidFrom(`${key}/reject`) }
+              : undefined;
           if (linkIds !== undefined) {
             for (const [action, id] of Object.entries(linkIds)) {
               await tx.query(
@@ -147,7 +154,7 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
               clauses: input.clauses,
             },
             exam: {
-              id: input.examId,
+              id: input.examId ?? input.sessionId ?? '',
               discipline: input.discipline,
               departmentName: department?.name[person.language] ?? input.departmentId,
               examDate: input.examDate,
@@ -160,7 +167,7 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
             decision: input.decision,
             reason: input.kind === 'reopened' ? input.decision?.comment : undefined,
             links: {
-              open: `${publicUrl}/exams/${encodeURIComponent(input.examId)}`,
+              open: page,
               ...(linkIds !== undefined
                 ? {
                     approve: `${publicUrl}/links/{{link:${linkIds.approve}}}`,
@@ -171,8 +178,8 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
           });
           await tx.query(
             `INSERT INTO outbox (key, kind, recipient, subject, body_text, body_html, headers, attachments, link_ids,
-                                 exam_id, step_id, clauses, scheduled_for, triggered_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                 exam_id, step_id, clauses, scheduled_for, triggered_at, session_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              ON CONFLICT (key) DO NOTHING`,
             [
               key,
@@ -184,11 +191,12 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
               JSON.stringify(email.headers),
               JSON.stringify(email.attachments),
               linkIds === undefined ? [] : [linkIds.approve, linkIds.reject],
-              input.examId,
+              input.examId ?? null,
               input.stepId,
               input.clauses,
               new Date(input.scheduledFor),
               new Date(input.at),
+              input.sessionId ?? null,
             ],
           );
           keys.push(key);
@@ -197,7 +205,7 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
       const sent: { messageId: string; alreadySent: boolean; to: string }[] = [];
       for (const key of keys) sent.push(await send(key));
       await db.transaction(async (tx) => {
-        await upsertStep(tx, input.examId, input.step);
+        await upsertStep(tx, input, input.step);
         await audit(tx, input, {
           action:
             recipients.length === 0 ? `step.${input.kind}.no-recipient` : `step.${input.kind}-sent`,

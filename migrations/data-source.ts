@@ -6,12 +6,14 @@ types.setTypeParser(types.builtins.DATE, (value: string) => value);
 import { Foundation1764100000000 } from './1764100000000-foundation';
 import { PlanPreview1764200000000 } from './1764200000000-plan-preview';
 import { Directory1764300000000 } from './1764300000000-directory';
+import { Lifecycle1764400000000 } from './1764400000000-lifecycle';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
 export const MIGRATIONS = [
   Foundation1764100000000,
   PlanPreview1764200000000,
   Directory1764300000000,
+  Lifecycle1764400000000,
 ];
 
 export function createDataSource(options: {

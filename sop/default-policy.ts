@@ -354,6 +354,7 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       anchor: 'S',
       offset: { value: -1, unit: 'days' },
       shift: 'previousWorkingDay',
+      after: ['proctorsApproval'],
     },
 
     // ── Exam steps before the exam (D = its first day, Dk = each day) ──────────────────────────
@@ -388,6 +389,7 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       offset: { value: -1, unit: 'months' },
       variants: [{ when: 'row1SharedDeadline', offset: { value: -2, unit: 'months' } }],
       shift: 'previousWorkingDay',
+      after: [DEPARTMENT_DISCUSSION],
     },
     {
       id: 'moodleUpload',
@@ -403,6 +405,7 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       anchor: 'D',
       offset: { value: -2, unit: 'days' },
       shift: 'previousWorkingDay',
+      after: ['programmeCommitteeApproval'],
     },
     {
       id: 'examinerList',
@@ -497,6 +500,7 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       anchor: 'E',
       offset: { rule: 'gradingWindow' },
       shift: 'none',
+      after: ['grading'],
     },
     {
       id: 'gradeSheetExport',
@@ -512,6 +516,7 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       anchor: 'E',
       offset: { rule: 'gradingWindow' },
       shift: 'none',
+      after: ['gradeSheet'],
     },
     {
       id: 'videoPurge',
@@ -578,6 +583,8 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       event: 'resultsPublished',
       offset: { rule: 'appealFiling' },
       shift: 'none',
+      // Row 12: a period in which a student may appeal, not a duty; it closes at its due.
+      window: true,
     },
     {
       id: 'appealDecision',

@@ -168,6 +168,17 @@ export const stepRuleSchema = z
     condition: z.enum(['violationFound']).optional(),
     /** Done by the system (video purge), not by a person: no reminders. */
     automatic: z.boolean().default(false),
+    /**
+     * The SOP's order: the step opens when these steps (earlier in the list, same exam or session)
+     * are done (approved or waived), e.g. the programme committee approves after the department
+     * discussed (GP 3). Its due does not move: opened late, it may be overdue at once.
+     */
+    after: z.array(z.string().min(1)).default([]),
+    /**
+     * A period in which its owner may act (row 12: an appeal may be filed), not a duty: it closes
+     * at its due with no overdue state and no escalation.
+     */
+    window: z.boolean().default(false),
   })
   .superRefine((step, ctx) => {
     if ((step.anchor === 'event') !== (step.event !== undefined)) {
@@ -327,6 +338,20 @@ export const policySchema = z
         });
       }
       seen.add(step.id);
+    });
+    // `after` names earlier steps of the same kind (exam or session): no cycles, nothing dangling.
+    const session = (anchor: string) => anchor === 'S';
+    policy.steps.forEach((step, index) => {
+      step.after.forEach((id, k) => {
+        const before = policy.steps.slice(0, index).find((s) => s.id === id);
+        if (before === undefined || session(before.anchor) !== session(step.anchor)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', index, 'after', k],
+            message: `"${id}" is not an earlier ${session(step.anchor) ? 'session' : 'exam'} step`,
+          });
+        }
+      });
     });
   });
 export type Policy = z.output<typeof policySchema>;

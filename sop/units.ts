@@ -13,6 +13,14 @@ export const isCalendarUnit = (unit: OffsetUnit): boolean => CALENDAR_UNITS.incl
 /** The step the foundation's thin slice runs (GP 3, row 1). */
 export const DEPARTMENT_DISCUSSION = 'departmentDiscussion';
 
-export function findStep(policy: Policy, stepId: string): StepRule | undefined {
-  return policy.steps.find((step) => step.id === stepId);
+/**
+ * A planned step's key is its rule's id, with the exam day (`ticketUpload#2`), the department
+ * (`commissionComposition@surgery`) or the case (`appealDecision@A-17`) it belongs to.
+ */
+export const ruleIdOf = (key: string): string => key.split(/[#@]/, 1)[0];
+
+/** The rule of a step id or a planned step's key. */
+export function findStep(policy: Policy, key: string): StepRule | undefined {
+  const id = ruleIdOf(key);
+  return policy.steps.find((step) => step.id === id);
 }

@@ -26,6 +26,8 @@ export interface DirectoryFixture {
   auditor: FixturePerson;
   student: FixturePerson;
   people: Record<string, FixturePerson>;
+  /** One holder of every role that owns or escalates a step (for the lifecycle tests). */
+  byRole: Partial<Record<Role, FixturePerson>>;
 }
 
 const PASSWORD = 'correct horse battery staple';
@@ -73,7 +75,7 @@ export async function seedDirectory(db: DataSource, tag: string): Promise<Direct
     people[key] = { id, email, password: PASSWORD, fullName };
     return people[key];
   };
-  return {
+  const fixture: DirectoryFixture = {
     institutionId,
     schoolId,
     departmentId,
@@ -88,5 +90,31 @@ export async function seedDirectory(db: DataSource, tag: string): Promise<Direct
     auditor: await person('auditor', 'Айгүл Әбдіқызы', 'en', [['auditor', institutionId]]),
     student: await person('student', 'Student One', 'en', [['student', departmentId]]),
     people,
+    byRole: {},
   };
+  // Institution-wide roles are held at this fixture's school, so tests sharing the database never
+  // write to each other's staff.
+  const staff: [string, string, Role, string][] = [
+    ['responsible', 'Responsible Person', 'department_responsible', departmentId],
+    ['examiner', 'Examiner One', 'examiner', departmentId],
+    ['committee', 'Committee Chair', 'programme_committee', schoolId],
+    ['centre', 'Testing Centre', 'testing_centre', schoolId],
+    ['registrar', 'Registrar Office', 'registrar', schoolId],
+    ['deansoffice', "Dean's Office", 'deans_office', schoolId],
+    ['distance', 'Distance Learning', 'distance_learning', schoolId],
+    ['vicerector', 'Vice Rector', 'vice_rector', schoolId],
+    ['group', 'Working Group', 'working_group_member', schoolId],
+    ['proctor', 'Proctor One', 'proctor', schoolId],
+    ['integrity', 'Integrity Commission', 'violation_commission', schoolId],
+    ['appeals', 'Appeal Commission', 'appeal_commission', schoolId],
+  ];
+  fixture.byRole = {
+    department_head: fixture.head,
+    dean: fixture.dean,
+    student: fixture.student,
+    auditor: fixture.auditor,
+  };
+  for (const [key, name, role, scope] of staff)
+    fixture.byRole[role] = await person(key, name, 'en', [[role, scope]]);
+  return fixture;
 }

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WorkingCalendar } from '../sop/calendar';
 import type { ExamFacts } from '../sop/plan';
 import type { Policy, Role } from '../sop/policy';
@@ -59,13 +59,21 @@ export interface ExamWorkflowInput {
   calendar: WorkingCalendar;
 }
 
-export type StepStatus = 'open' | 'overdue' | 'approved' | 'waived';
+/**
+ * open / overdue: a person's step not yet done; approved (= completed) / waived: done. A window
+ * (row 12's appeal filing) is `closed` at its end; the automatic video purge is `held` while a
+ * case is open and `done` when the recordings are deleted (§5.7).
+ */
+export type StepStatus = 'open' | 'overdue' | 'approved' | 'waived' | 'closed' | 'held' | 'done';
 /** approve = complete; reject = return for changes (new due per policy); waive; reassign/delegate. */
 export type Decision = 'approve' | 'reject' | 'waive' | 'reassign';
-export const DONE: readonly StepStatus[] = ['approved', 'waived'];
+export const DONE: readonly StepStatus[] = ['approved', 'waived', 'closed', 'done'];
 
 export interface StepState {
+  /** The planned step's key: the rule's id, with `#k` for exam day k or `@x` for a department or case. */
   stepId: string;
+  /** The policy rule it runs (its id). */
+  ruleId: string;
   clauses: string[];
   /** Who decides it, and who is told when it is late (in order); from the policy. */
   ownerRole: Role;
@@ -93,9 +101,35 @@ export interface StepState {
   escalationsSent: number[];
 }
 
+/** Where the exam is in its life (issue 6). */
+export type ExamPhase = 'preparation' | 'exam' | 'afterExam' | 'completed';
+/** The actor of the records a workflow makes on its own. */
+export const WORKFLOW_ACTOR = 'system:workflow';
+
+/** An open violation case or appeal: the recordings are kept while any is open (§5.7). */
+export interface RetentionHold {
+  caseId: string;
+  kind: 'violationCase' | 'appeal';
+  since: number;
+  by: string;
+  closedAt?: number;
+  closedBy?: string;
+}
+
 export interface ExamWorkflowState {
   examId: string;
+  phase: ExamPhase;
+  /** The exam days, the first sitting's start and E, as the workflow plans from them now. */
+  days: string[];
+  startsAt: number;
+  endsAt: number;
+  /** Opened steps (a step waiting for its predecessors or its anchor is not listed yet). */
   steps: StepState[];
+  holds: RetentionHold[];
+  /** Row 11: a violation was reported, so the materials go to the integrity commission. */
+  violationFound: boolean;
+  /** When the results were published (the grade sheet exported): row 12's appeal window opens. */
+  resultsPublishedAt?: number;
 }
 
 export interface DecideStepRequest {
@@ -153,8 +187,17 @@ export function checkReschedule(state: ExamWorkflowState, request: RescheduleReq
       'unknown-step',
       `these facts are for exam ${request.facts.examId}`,
     );
-  if (state.steps.every((s) => DONE.includes(s.status)))
+  if (state.phase === 'completed')
     throw new DecideRefusedError('not-open', 'every step of this exam is done');
+  const moves =
+    request.facts.days.join() !== state.days.join() ||
+    request.facts.endsAt !== state.endsAt ||
+    (request.facts.startsAt !== undefined && request.facts.startsAt !== state.startsAt);
+  if (moves && state.phase !== 'preparation')
+    throw new DecideRefusedError(
+      'not-open',
+      'the exam has begun: its dates stay (a new calendar still applies)',
+    );
 }
 export const examStateQuery = defineQuery<ExamWorkflowState>('examState');
 
@@ -165,7 +208,11 @@ export type DecideRefusal =
   | 'missing-actor'
   | 'missing-reason'
   | 'missing-assignee'
-  | 'not-allowed';
+  | 'not-allowed'
+  | 'unknown-case'
+  | 'case-exists'
+  | 'window-closed'
+  | 'case-has-open-steps';
 
 export class DecideRefusedError extends Error {
   constructor(
@@ -178,14 +225,19 @@ export class DecideRefusedError extends Error {
 }
 
 /** The synchronous validator of decideStep: pure, so the API can explain refusals the same way. */
-export function checkDecision(state: ExamWorkflowState, request: DecideStepRequest): void {
+export function checkDecision(
+  state: { steps: StepState[]; examId?: string; sessionId?: string },
+  request: DecideStepRequest,
+): void {
   const step = state.steps.find((s) => s.stepId === request.stepId);
   if (step === undefined) {
     throw new DecideRefusedError(
       'unknown-step',
-      `step "${request.stepId}" is not part of exam ${state.examId}`,
+      `step "${request.stepId}" is not open in ${state.examId !== undefined ? `exam ${state.examId}` : `session ${state.sessionId}`}`,
     );
   }
+  if (step.ownerRole === 'system')
+    throw new DecideRefusedError('not-allowed', `step "${step.stepId}" is done by the system`);
   if (typeof request.actor !== 'string' || request.actor.trim() === '') {
     throw new DecideRefusedError('missing-actor', 'actor is required');
   }
@@ -239,4 +291,125 @@ export function refuseUnlessAllowed(
         ? `only ${step.ownerRole} or a role above it may reassign`
         : `only ${step.ownerRole}${step.assignee ? ` or ${step.assignee.name}` : ''} may ${request.decision}`;
   throw new DecideRefusedError('not-allowed', `${who} step "${step.stepId}"`);
+}
+
+/**
+ * Events of an exam's life that open steps or hold the recordings (issue 6; the proctoring and
+ * appeal issues send them): who may report each, and the clause it serves.
+ * - violationFound (§5.7, row 11): a case is opened; the materials are handed to the integrity
+ *   commission (row 11's step opens once per exam) and the recordings are held.
+ * - violationActSent (§5.16, Form 2): the student has the act; acknowledging it is due, and a
+ *   Form 3 refusal act is due when that is missed.
+ * - appealFiled (row 12): within the appeal window; the appeal's decision is due, recordings held.
+ * - caseClosed (§5.7): a violation case ends (its steps done): its hold on the recordings ends.
+ */
+export const EXAM_EVENTS = {
+  violationFound: {
+    clauses: ['§5.7', 'row 11'],
+    roles: ['proctor', 'working_group_member', 'testing_centre', 'distance_learning'],
+  },
+  violationActSent: {
+    clauses: ['§5.16', 'Form 2'],
+    roles: ['violation_commission', 'working_group_member', 'deans_office'],
+  },
+  appealFiled: { clauses: ['row 12'], roles: ['student', 'deans_office', 'appeal_commission'] },
+  caseClosed: { clauses: ['§5.7'], roles: ['violation_commission', 'dean'] },
+} as const satisfies Record<string, { clauses: string[]; roles: Role[] }>;
+export type ExamEventKind = keyof typeof EXAM_EVENTS;
+
+export interface ExamEventRequest {
+  event: ExamEventKind;
+  /** The violation case or appeal (its number): steps of a case are keyed `<step>@<caseId>`. */
+  caseId: string;
+  actor: string;
+  actorName: string;
+  actorRoles: Role[];
+  comment?: string;
+}
+
+export const recordExamEventUpdate = defineUpdate<ExamWorkflowState, [ExamEventRequest]>(
+  'recordExamEvent',
+);
+
+/**
+ * For workflows of the later issues (a violation case, an appeal), which cannot send Updates: hold
+ * the recordings while a case is open, release when it closes (§5.7).
+ */
+export interface RetentionHoldSignal {
+  caseId: string;
+  kind: RetentionHold['kind'];
+  open: boolean;
+  by: string;
+}
+export const retentionHoldSignal = defineSignal<[RetentionHoldSignal]>('retentionHold');
+
+const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The validator of recordExamEvent: pure, shared with the API. */
+export function checkExamEvent(state: ExamWorkflowState, request: ExamEventRequest): void {
+  const rule = EXAM_EVENTS[request.event];
+  if (rule === undefined)
+    throw new DecideRefusedError('unknown-step', `"${request.event}" is not an exam event`);
+  if (typeof request.actor !== 'string' || request.actor.trim() === '')
+    throw new DecideRefusedError('missing-actor', 'actor is required');
+  if (!(request.actorRoles ?? []).some((r) => (rule.roles as readonly Role[]).includes(r)))
+    throw new DecideRefusedError(
+      'not-allowed',
+      `only ${rule.roles.join(', ')} may record ${request.event} (${rule.clauses.join(', ')})`,
+    );
+  if (typeof request.caseId !== 'string' || !CASE_ID.test(request.caseId))
+    throw new DecideRefusedError(
+      'unknown-case',
+      'caseId must be 1–64 letters, digits, ".", "_" or "-"',
+    );
+  const hold = state.holds.find((h) => h.caseId === request.caseId);
+  const stepsOf = (caseId: string) => state.steps.filter((s) => s.stepId.endsWith(`@${caseId}`));
+  switch (request.event) {
+    case 'violationFound':
+    case 'appealFiled':
+      if (hold !== undefined)
+        throw new DecideRefusedError('case-exists', `case ${request.caseId} already exists`);
+      if (state.steps.some((s) => s.status === 'done' && s.ownerRole === 'system'))
+        throw new DecideRefusedError('not-open', 'the recordings were already deleted (§5.7)');
+      if (request.event === 'violationFound' && state.phase === 'preparation')
+        throw new DecideRefusedError('not-open', 'a violation is reported once the exam has begun');
+      if (request.event === 'appealFiled') {
+        const window = state.steps.find((s) => s.ruleId === 'appealFiling');
+        if (window === undefined)
+          throw new DecideRefusedError(
+            'window-closed',
+            'appeals open when the results are published (row 12)',
+          );
+        if (window.status !== 'open')
+          throw new DecideRefusedError(
+            'window-closed',
+            `the appeal window closed at ${new Date(window.dueAt).toISOString()} (row 12)`,
+          );
+      }
+      return;
+    case 'violationActSent':
+      if (hold === undefined || hold.kind !== 'violationCase')
+        throw new DecideRefusedError('unknown-case', `no violation case ${request.caseId}`);
+      if (hold.closedAt !== undefined)
+        throw new DecideRefusedError('not-open', `case ${request.caseId} is closed`);
+      if (stepsOf(request.caseId).length > 0)
+        throw new DecideRefusedError(
+          'case-exists',
+          `the act of case ${request.caseId} was already sent`,
+        );
+      return;
+    case 'caseClosed': {
+      if (hold === undefined || hold.kind !== 'violationCase')
+        throw new DecideRefusedError('unknown-case', `no violation case ${request.caseId}`);
+      if (hold.closedAt !== undefined)
+        throw new DecideRefusedError('not-open', `case ${request.caseId} is already closed`);
+      const open = stepsOf(request.caseId).filter((s) => !DONE.includes(s.status));
+      if (open.length > 0)
+        throw new DecideRefusedError(
+          'case-has-open-steps',
+          `close or waive ${open.map((s) => s.stepId).join(', ')} first`,
+        );
+      return;
+    }
+  }
 }

@@ -6,25 +6,36 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { planExam } from '../sop/plan';
-import { DEPARTMENT_DISCUSSION, findStep } from '../sop/units';
+import { localInstant } from '../sop/calendar';
+import { parseDay } from '../sop/dates';
+import { planAfterEvent, planExam, type ExamPlan, type PlannedStep } from '../sop/plan';
+import type { ExamEvent, StepRule } from '../sop/policy';
+import { findStep } from '../sop/units';
 import {
   checkDecision,
+  checkExamEvent,
   checkReschedule,
   decideStepUpdate,
   examStateQuery,
+  EXAM_EVENTS,
+  recordExamEventUpdate,
   rescheduleExamUpdate,
+  retentionHoldSignal,
   DONE,
   SEARCH_ATTRIBUTE_KEYS,
-  type RescheduleRequest,
-  type StepState,
+  WORKFLOW_ACTOR,
   type DecideStepRequest,
   type DecideStepResult,
+  type ExamEventRequest,
+  type ExamPhase,
   type ExamWorkflowInput,
   type ExamWorkflowState,
+  type RescheduleRequest,
+  type RetentionHold,
+  type StepState,
 } from './exam.contract';
 import { acts } from './activities';
-import { HumanTask } from './human-task';
+import { HumanTask, type TaskContext } from './human-task';
 
 /**
  * Keeps the exam's search attributes current (issue 6 "visibility"): the open step due first (or
@@ -33,7 +44,9 @@ import { HumanTask } from './human-task';
  */
 function publish(steps: StepState[]): void {
   if (!patched('search-attributes-v1')) return;
-  const open = steps.filter((s) => !DONE.includes(s.status)).sort((a, b) => a.dueAt - b.dueAt);
+  const open = steps
+    .filter((s) => !DONE.includes(s.status) && s.ownerRole !== 'system')
+    .sort((a, b) => a.dueAt - b.dueAt);
   upsertSearchAttributes([
     { key: SEARCH_ATTRIBUTE_KEYS.currentStep, value: open[0]?.stepId ?? 'done' },
     { key: SEARCH_ATTRIBUTE_KEYS.overdue, value: open.some((s) => s.status === 'overdue') },
@@ -45,49 +58,223 @@ function publish(steps: StepState[]): void {
 }
 
 /**
- * The exam workflow. Today it runs GP 3's department discussion (row 1) as a human task — the
- * primitive every SOP step will use (workflows/human-task.ts): opened for the owners from the
- * directory, reminders, overdue at the due, escalation at once and every working day, decisions
- * (approve, return for changes, waive, reassign) as one Update. The rest of the lifecycle follows
- * on the same primitive.
+ * A missed step that is itself an event (DEADLINES.md §5.16): when the student's acknowledgement of
+ * the act is overdue, the Form 3 refusal act is due.
  */
+const MISSED: Partial<Record<ExamEvent, ExamEvent>> = { violationActSent: 'acknowledgementMissed' };
 
+/**
+ * The exam workflow (`exam-<id>`, issue 6): every exam step of the policy as a human task
+ * (workflows/human-task.ts), from D − 2 months to the video purge.
+ * - D and Dk steps open when the workflow starts, each when its `after` steps are done (GP 3:
+ *   discussion → programme committee → Moodle); E steps open at E (grading, proctor review, grade
+ *   sheet → export); row 11's handover opens when a violation is reported.
+ * - Event steps open when their event happens: a violation act sent (§5.16), its acknowledgement
+ *   missed (Form 3), the results published (row 12's appeal window, when the grade sheet is
+ *   exported), an appeal filed.
+ * - The recordings are deleted at date(E) + 3 months, held while a violation case or appeal is
+ *   open (§5.7); the workflow completes when they are deleted and every step is done.
+ */
 export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkflowState> {
   const { workflowId, runId } = workflowInfo();
-  const rule = findStep(input.policy, DEPARTMENT_DISCUSSION);
-  if (rule === undefined)
-    throw new Error(`policy ${input.policy.version} has no step ${DEPARTMENT_DISCUSSION}`);
-  const plan = planExam(input.policy, input.calendar, {
-    ...input.facts,
-    opensAt: Date.now(),
-  }).steps.find((s) => s.key === DEPARTMENT_DISCUSSION);
-  if (plan === undefined) throw new Error(`the plan has no step ${DEPARTMENT_DISCUSSION}`);
-
-  const task = new HumanTask(
-    {
+  const startedAt = Date.now();
+  const { policy } = input;
+  const plan = (): ExamPlan =>
+    planExam(policy, input.calendar, { ...input.facts, opensAt: startedAt });
+  let current = plan();
+  // Without a sitting time, the exam begins at the start of its first day (as sop/plan.ts counts).
+  const firstSitting = () =>
+    input.facts.startsAt ??
+    localInstant(input.calendar.timeZone, parseDay(input.facts.days[0]), 0, 0);
+  const state: ExamWorkflowState = {
+    examId: input.examId,
+    phase: 'preparation',
+    days: input.facts.days,
+    startsAt: firstSitting(),
+    endsAt: input.facts.endsAt,
+    steps: [],
+    holds: [],
+    violationFound: false,
+  };
+  const ctx: TaskContext = {
+    kind: 'exam',
+    id: input.examId,
+    workflowId,
+    runId,
+    departmentId: input.departmentId,
+    discipline: input.discipline,
+    examDate: input.facts.days[0],
+    policy,
+    calendar: input.calendar,
+  };
+  const tasks = new Map<string, HumanTask>();
+  /** Bumped by a reschedule: waits for an anchor (S, E, the purge) start again from the new dates. */
+  let epoch = 0;
+  const record = (
+    action: string,
+    clauses: string[],
+    extra: { phase?: ExamPhase; after?: unknown; actor?: string } = {},
+  ) =>
+    acts.recordExamEvent({
       examId: input.examId,
       workflowId,
       runId,
-      departmentId: input.departmentId,
-      discipline: input.discipline,
-      examDate: input.facts.days[0],
-      policy: input.policy,
-      calendar: input.calendar,
-    },
-    plan,
-    rule.title,
-    Date.now(),
-    () => publish(state.steps),
-  );
-  const state: ExamWorkflowState = { examId: input.examId, steps: [task.state] };
-  publish(state.steps);
+      clauses,
+      action,
+      actor: extra.actor ?? WORKFLOW_ACTOR,
+      at: Date.now(),
+      ...(extra.phase !== undefined ? { phase: extra.phase } : {}),
+      ...(extra.after !== undefined ? { after: extra.after } : {}),
+    });
+
+  /** Waits until an instant that a reschedule may move. */
+  async function until(instant: () => number): Promise<void> {
+    for (;;) {
+      const seen = epoch;
+      const left = instant() - Date.now();
+      if (left <= 0) return;
+      await condition(() => epoch !== seen, left);
+    }
+  }
+
+  const ofRule = (ruleId: string) => [...tasks.values()].filter((t) => t.state.ruleId === ruleId);
+  const ruleDone = (ruleId: string) => {
+    const own = ofRule(ruleId);
+    return own.length > 0 && own.every((t) => t.done);
+  };
+
+  function rule(stepId: string): StepRule {
+    const found = findStep(policy, stepId);
+    if (found === undefined) throw new Error(`policy ${policy.version} has no step ${stepId}`);
+    return found;
+  }
+
+  /** Opens a planned step as a human task and runs it in the background. */
+  function open(planned: PlannedStep, caseEvent?: { event: ExamEvent; caseId: string }): HumanTask {
+    const stepRule = rule(planned.stepId);
+    const missed = caseEvent === undefined ? undefined : MISSED[caseEvent.event];
+    const task = new HumanTask(
+      ctx,
+      planned,
+      stepRule.title,
+      Date.now(),
+      {
+        onChange: () => publish(state.steps),
+        ...(missed !== undefined && caseEvent !== undefined
+          ? { onOverdue: () => openOnEvent(missed, caseEvent.caseId) }
+          : {}),
+      },
+      stepRule.window,
+    );
+    tasks.set(planned.key, task);
+    state.steps.push(task.state);
+    publish(state.steps);
+    void task.run();
+    return task;
+  }
+
+  /** The steps anchored on an event (§5.16, row 12), keyed by the case they belong to. */
+  function openOnEvent(event: ExamEvent, caseId?: string): HumanTask[] {
+    const opened: HumanTask[] = [];
+    for (const step of policy.steps) {
+      if (step.anchor !== 'event' || step.event !== event) continue;
+      const planned = planAfterEvent(policy, ctx.calendar, step.id, Date.now());
+      const key = caseId === undefined ? step.id : `${step.id}@${caseId}`;
+      if (tasks.has(key)) continue;
+      opened.push(open({ ...planned, key }, caseId === undefined ? undefined : { event, caseId }));
+    }
+    return opened;
+  }
+
+  /** A planned D, Dk or E step: opened when its anchor and its predecessors allow. */
+  const launched = new Set<string>();
+  function launch(key: string): void {
+    if (launched.has(key)) return;
+    launched.add(key);
+    void (async () => {
+      const planned = () => current.steps.find((s) => s.key === key);
+      const first = planned();
+      if (first === undefined) return;
+      const stepRule = rule(first.stepId);
+      await condition(() => stepRule.after.every(ruleDone));
+      if (stepRule.anchor === 'E') await until(() => input.facts.endsAt);
+      if (stepRule.condition === 'violationFound') await condition(() => state.violationFound);
+      const now = planned();
+      // A reschedule may have removed the exam day this step belonged to.
+      if (now !== undefined && !tasks.has(key)) open(now);
+    })();
+  }
+
+  async function addHold(hold: Omit<RetentionHold, 'since'>): Promise<void> {
+    state.holds.push({ ...hold, since: Date.now() });
+    await record('retention.held', ['§5.7'], {
+      actor: hold.by,
+      after: { caseId: hold.caseId, kind: hold.kind },
+    });
+  }
+  async function releaseHold(caseId: string, by: string): Promise<void> {
+    const hold = state.holds.find((h) => h.caseId === caseId && h.closedAt === undefined);
+    if (hold === undefined) return;
+    hold.closedAt = Date.now();
+    hold.closedBy = by;
+    await record('retention.released', ['§5.7'], { actor: by, after: { caseId, kind: hold.kind } });
+  }
+  const holdsOpen = () => state.holds.some((h) => h.closedAt === undefined);
 
   setHandler(examStateQuery, () => state);
   setHandler(
     decideStepUpdate,
-    (request: DecideStepRequest): Promise<DecideStepResult> => task.decide(request),
+    async (request: DecideStepRequest): Promise<DecideStepResult> => {
+      const task = tasks.get(request.stepId);
+      if (task === undefined) throw new Error(`step ${request.stepId} is not open`);
+      return task.decide(request);
+    },
     { validator: (request: DecideStepRequest) => checkDecision(state, request) },
   );
+
+  setHandler(
+    recordExamEventUpdate,
+    async (request: ExamEventRequest): Promise<ExamWorkflowState> => {
+      const { clauses } = EXAM_EVENTS[request.event];
+      await record(`event.${request.event}`, clauses, {
+        actor: request.actor,
+        after: { caseId: request.caseId, comment: request.comment ?? null },
+      });
+      switch (request.event) {
+        case 'violationFound':
+          state.violationFound = true;
+          await addHold({ caseId: request.caseId, kind: 'violationCase', by: request.actor });
+          break;
+        case 'violationActSent':
+          openOnEvent('violationActSent', request.caseId);
+          break;
+        case 'appealFiled': {
+          await addHold({ caseId: request.caseId, kind: 'appeal', by: request.actor });
+          const [decision] = openOnEvent('appealFiled', request.caseId);
+          // Row 12: the appeal ends with its decision, and with it the hold on the recordings.
+          if (decision !== undefined)
+            void condition(() => decision.done).then(() =>
+              releaseHold(request.caseId, WORKFLOW_ACTOR),
+            );
+          break;
+        }
+        case 'caseClosed':
+          await releaseHold(request.caseId, request.actor);
+          break;
+      }
+      return state;
+    },
+    { validator: (request: ExamEventRequest) => checkExamEvent(state, request) },
+  );
+
+  setHandler(retentionHoldSignal, async (signal) => {
+    if (signal.open) {
+      if (!state.holds.some((h) => h.caseId === signal.caseId))
+        await addHold({ caseId: signal.caseId, kind: signal.kind, by: signal.by });
+    } else {
+      await releaseHold(signal.caseId, signal.by);
+    }
+  });
 
   setHandler(
     rescheduleExamUpdate,
@@ -99,12 +286,23 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
         startsAt: request.facts.startsAt,
         endsAt: request.facts.endsAt,
       };
-      if (request.calendar !== undefined) input.calendar = request.calendar;
-      const replanned = planExam(input.policy, input.calendar, {
-        ...input.facts,
-        opensAt: Date.now(),
-      }).steps.find((s) => s.key === DEPARTMENT_DISCUSSION);
-      if (replanned !== undefined) await task.reschedule(replanned, input.calendar, request.actor);
+      if (request.calendar !== undefined) {
+        input.calendar = request.calendar;
+        ctx.calendar = request.calendar;
+      }
+      current = plan();
+      state.days = input.facts.days;
+      state.startsAt = firstSitting();
+      state.endsAt = input.facts.endsAt;
+      epoch++;
+      for (const [key, task] of tasks) {
+        const replanned = current.steps.find((s) => s.key === key);
+        if (replanned !== undefined)
+          await task.reschedule(replanned, input.calendar, request.actor);
+        else if (!key.includes('@') && task.state.ownerRole !== 'system')
+          await task.close('dropped', `exam day removed by a reschedule: ${request.reason}`);
+      }
+      for (const step of current.steps) if (!step.automatic) launch(step.key);
       await acts.recordExamRescheduled({
         examId: input.examId,
         examDate: input.facts.days[0],
@@ -115,7 +313,82 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     { validator: (request: RescheduleRequest) => checkReschedule(state, request) },
   );
 
-  await task.run();
+  publish(state.steps);
+  for (const step of current.steps) if (!step.automatic) launch(step.key);
+
+  // The exam day(s): D to E.
+  await until(() => state.startsAt);
+  state.phase = 'exam';
+  await record('exam.started', ['§5.5'], { phase: 'exam' });
+  await until(() => input.facts.endsAt);
+  state.phase = 'afterExam';
+  await record('exam.ended', ['§5.7', '§5.17'], { phase: 'afterExam' });
+
+  // Row 12: the results are published when the grade sheet is exported; appeals may be filed.
+  void condition(() => ruleDone('gradeSheetExport')).then(() => {
+    state.resultsPublishedAt = Date.now();
+    openOnEvent('resultsPublished');
+  });
+
+  // §5.7: the recordings are kept until date(E) + 3 months, and while any case is open.
+  for (const purge of current.steps.filter((s) => s.automatic)) {
+    const step: StepState = {
+      stepId: purge.key,
+      ruleId: purge.stepId,
+      clauses: purge.clauses,
+      ownerRole: purge.ownerRole,
+      escalation: purge.escalation,
+      status: 'open',
+      version: 1,
+      openedAt: Date.now(),
+      dueAt: purge.dueAt,
+      reminders: [],
+      remindersSent: [],
+      rejections: 0,
+      escalationsSent: [],
+    };
+    const ref = {
+      examId: input.examId,
+      stepId: step.stepId,
+      clauses: step.clauses,
+      workflowId,
+      runId,
+    };
+    const change = (next: Partial<StepState>) => {
+      Object.assign(step, next, { version: step.version + 1 });
+      return { ...step };
+    };
+    state.steps.push(step);
+    await acts.recordStepOpened({ ...ref, step: { ...step }, at: step.openedAt });
+    await until(() => {
+      step.dueAt = current.steps.find((s) => s.key === purge.key)?.dueAt ?? step.dueAt;
+      return step.dueAt;
+    });
+    if (holdsOpen()) {
+      const held = change({ status: 'held' });
+      await acts.recordStepEvent({
+        ...ref,
+        step: held,
+        at: Date.now(),
+        action: 'video.held',
+        after: { holds: state.holds.filter((h) => h.closedAt === undefined).map((h) => h.caseId) },
+      });
+      await condition(() => !holdsOpen());
+    }
+    const done = change({ status: 'done', approvedAt: Date.now(), approvedBy: WORKFLOW_ACTOR });
+    await acts.recordStepEvent({
+      ...ref,
+      step: done,
+      at: Date.now(),
+      action: 'video.purged',
+      before: { status: 'open' },
+      after: { status: 'done', dueAt: new Date(step.dueAt).toISOString() },
+    });
+  }
+
+  await condition(() => [...tasks.values()].every((t) => t.done) && !holdsOpen());
+  state.phase = 'completed';
+  await record('exam.completed', [], { phase: 'completed' });
   await condition(allHandlersFinished);
   return state;
 }

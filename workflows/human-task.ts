@@ -1,5 +1,5 @@
 import { condition } from '@temporalio/workflow';
-import type { WorkingCalendar } from '../sop/calendar';
+import { CalendarRangeError, type WorkingCalendar } from '../sop/calendar';
 import {
   linkExpiry,
   nextEscalation,
@@ -17,16 +17,30 @@ import {
 } from './exam.contract';
 import { acts } from './activities';
 
-/** What a task needs to know about the exam it belongs to. */
+/** What a task needs to know about the exam (or session) it belongs to. */
 export interface TaskContext {
-  examId: string;
+  /** An exam's step, or a session-level step (GP 4, rows 3–5). */
+  kind: 'exam' | 'session';
+  /** The exam's or the session's id. */
+  id: string;
   workflowId: string;
   runId: string;
+  /** The org unit whose role holders own the step (the exam's department, or the session's scope). */
   departmentId: string;
+  /** What the emails name: the discipline, or the session's title. */
   discipline: string;
+  /** The exam's first day, or the session's. */
   examDate: string;
   policy: Policy;
   calendar: WorkingCalendar;
+}
+
+/** Hooks the owning workflow gives a task. */
+export interface TaskHooks {
+  /** After every transition (the workflow keeps its search attributes current). */
+  onChange?: () => void;
+  /** When the step turns overdue (§5.16: a missed acknowledgement makes a Form 3 act due). */
+  onOverdue?: () => void;
 }
 
 /**
@@ -44,15 +58,17 @@ export class HumanTask {
   private epoch = 0;
 
   constructor(
-    private readonly ctx: TaskContext & { calendar: WorkingCalendar },
+    private readonly ctx: TaskContext,
     private readonly plan: PlannedStep,
     private readonly title: Localized,
     now: number,
-    /** Called after every transition (the workflow keeps its search attributes current). */
-    private readonly onChange: () => void = () => undefined,
+    private readonly hooks: TaskHooks = {},
+    /** A window (row 12's appeal filing) closes at its due: no overdue, no escalation. */
+    private readonly window = false,
   ) {
     this.state = {
-      stepId: plan.stepId,
+      stepId: plan.key,
+      ruleId: plan.stepId,
       clauses: plan.clauses,
       ownerRole: plan.ownerRole,
       escalation: plan.escalation,
@@ -60,7 +76,8 @@ export class HumanTask {
       version: 1,
       openedAt: now,
       dueAt: plan.dueAt,
-      reminders: plan.reminders,
+      // A step opened after its predecessors may have missed some reminders: those are skipped.
+      reminders: plan.reminders.filter((at) => at > now),
       remindersSent: [],
       rejections: 0,
       escalationsSent: [],
@@ -73,7 +90,7 @@ export class HumanTask {
 
   private get ref() {
     return {
-      examId: this.ctx.examId,
+      ...(this.ctx.kind === 'exam' ? { examId: this.ctx.id } : { sessionId: this.ctx.id }),
       stepId: this.state.stepId,
       clauses: this.state.clauses,
       workflowId: this.ctx.workflowId,
@@ -84,7 +101,7 @@ export class HumanTask {
   /** Applies a transition and returns the snapshot the read model stores (newest version wins). */
   private transition(change: Partial<StepState>): StepState {
     Object.assign(this.state, change, { version: this.state.version + 1 });
-    this.onChange();
+    this.hooks.onChange?.();
     return this.snapshot();
   }
 
@@ -122,7 +139,8 @@ export class HumanTask {
         ? { personIds: [this.state.assignee.personId] }
         : {}),
       scheduledFor,
-      decidable: toOwners && kind !== 'decided',
+      // One-click links decide exam steps; session steps are decided in the app (README).
+      decidable: toOwners && kind !== 'decided' && this.ctx.kind === 'exam',
       ...extra,
     });
   }
@@ -152,11 +170,16 @@ export class HumanTask {
         await this.notify('reminder', Date.now(), reminderAt);
       }
       if (interrupted || (await this.waitUntil(this.state.dueAt, epoch))) continue;
+      if (this.window) {
+        await this.close('window.closed', 'the window ended');
+        break;
+      }
       // Due: overdue now, the owners told and the next role of the chain notified at once.
       const overdueAt = Date.now();
       const snapshot = this.transition({ status: 'overdue', overdueAt });
       await acts.markStepOverdue({ ...this.ref, step: snapshot, at: overdueAt });
       await this.notify('overdue', overdueAt, overdueAt, { overdueSince: this.state.dueAt });
+      this.hooks.onOverdue?.();
       // The first escalation belongs to the due instant itself (its outbox key is stable).
       let escalateAt = this.state.dueAt;
       // …and again every working day until done, waived or given a new due.
@@ -167,14 +190,50 @@ export class HumanTask {
             overdueSince: this.state.dueAt,
           });
         // From now, not from the last one: a due moved into the past escalates once, not once per missed day.
-        escalateAt = nextEscalation(
-          this.ctx.policy,
-          this.ctx.calendar,
-          Math.max(escalateAt, Date.now()),
-        );
+        let next: number;
+        try {
+          next = nextEscalation(
+            this.ctx.policy,
+            this.ctx.calendar,
+            Math.max(escalateAt, Date.now()),
+          );
+        } catch (error) {
+          if (!(error instanceof CalendarRangeError)) throw error;
+          // Past the years the calendar was resolved for: escalation pauses (audited) until the
+          // step is done or a calendar update (the reschedule Update) gives the workflow more years.
+          await acts.recordStepEvent({
+            ...this.ref,
+            step: this.snapshot(),
+            at: Date.now(),
+            action: 'step.escalation-paused',
+            after: { reason: error.message },
+          });
+          await condition(() => this.done || this.epoch !== epoch);
+          break;
+        }
+        escalateAt = next;
         if (await this.waitUntil(escalateAt, epoch)) break;
       }
     }
+  }
+
+  /**
+   * Closed by the workflow, not decided by a person: a window that ended (row 12), or a student's
+   * acknowledgement superseded by the Form 3 refusal act (§5.16).
+   */
+  async close(action: string, reason: string): Promise<void> {
+    if (this.done) return;
+    const at = Date.now();
+    const before = this.state.status;
+    const snapshot = this.transition({ status: 'closed', comment: reason });
+    await acts.recordStepEvent({
+      ...this.ref,
+      step: snapshot,
+      at,
+      action: `step.${action}`,
+      before: { status: before },
+      after: { status: 'closed', reason },
+    });
   }
 
   /**
@@ -253,7 +312,7 @@ export class HumanTask {
       });
     }
     return {
-      examId: this.ctx.examId,
+      examId: this.ctx.id,
       stepId: this.state.stepId,
       decision: request.decision,
       status: this.state.status,

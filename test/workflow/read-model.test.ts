@@ -58,6 +58,7 @@ async function exam() {
   };
   const opened: StepState = {
     stepId: 'departmentDiscussion',
+    ruleId: 'departmentDiscussion',
     clauses: ['GP 3', 'row 1'],
     status: 'open',
     version: 1,
