@@ -24,6 +24,7 @@ describe('DEADLINES.md "Working days": Kazakhstan public holidays and substitute
     ['2027-03-08', "International Women's Day"],
     ['2027-03-22', 'Nauryz'],
     ['2027-03-23', 'Nauryz'],
+    ['2027-03-24', "Nauryz: Sunday 21 March's day off, moved past the 22–23 March holidays"],
     ['2026-03-09', "Women's Day substitute (8 March 2026 is a Sunday)"],
     ['2027-05-10', 'Victory Day substitute (9 May 2027 is a Sunday)'],
     ['2027-12-16', 'Independence Day'],
@@ -51,8 +52,8 @@ describe('DEADLINES.md "Working days": Kazakhstan public holidays and substitute
   });
 
   test('working days are counted over weekends and holidays', () => {
-    expect(iso(addWorkingDays(calendar, '2027-03-19', 1))).toBe('2027-03-24');
-    expect(iso(addWorkingDays(calendar, '2027-03-24', -1))).toBe('2027-03-19');
+    expect(iso(addWorkingDays(calendar, '2027-03-19', 1))).toBe('2027-03-25');
+    expect(iso(addWorkingDays(calendar, '2027-03-25', -1))).toBe('2027-03-19');
     expect(iso(addWorkingDays(calendar, '2027-01-11', 0))).toBe('2027-01-11');
   });
 

@@ -1,5 +1,6 @@
 import Holidays from 'date-holidays';
 import type { WorkingCalendar } from './calendar';
+import { formatDay, parseDay, weekdayOf } from './dates';
 
 /**
  * Resolves the working-day calendar for the years a plan spans: Kazakhstan's public holidays from
@@ -25,11 +26,22 @@ export function resolveCalendar(policy: CalendarPolicy, years: number[]): Workin
   const nonWorking: Record<string, string> = {};
   const extraWorking: Record<string, string> = {};
   const covered = [...new Set(years)].sort((a, b) => a - b);
+  const substitutes: { date: string; name: string }[] = [];
   for (const year of covered) {
     for (const holiday of holidays.getHolidays(year)) {
       const date = holiday.date.slice(0, 10);
-      nonWorking[date] ??= `public holiday (${country}): ${holiday.name}`;
+      if (holiday.substitute === true) substitutes.push({ date, name: holiday.name });
+      else nonWorking[date] ??= `public holiday (${country}): ${holiday.name}`;
     }
+  }
+  // DEADLINES.md: a holiday on a weekend gives a day off on the next working day. The library
+  // names that day, but can land it on another holiday (Nauryz 2027: Sunday 21 March's day off
+  // falls on 23 March, itself a holiday): such a day off moves on to the next free working day.
+  for (const { date, name } of substitutes) {
+    let day = parseDay(date);
+    while (nonWorking[formatDay(day)] !== undefined || !policy.workingWeek.includes(weekdayOf(day)))
+      day++;
+    nonWorking[formatDay(day)] = `public holiday (${country}): ${name}`;
   }
   for (const date of policy.closures) nonWorking[date] = 'institution closure';
   for (const transfer of policy.transfers ?? []) {

@@ -161,7 +161,15 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
       {
         onChange: () => publish(state.steps),
         ...(missed !== undefined && caseEvent !== undefined
-          ? { onOverdue: () => openOnEvent(missed, caseEvent.caseId) }
+          ? {
+              // §5.16: the missed step's follow-up opens; once it is done, the missed one closes.
+              onOverdue: () => {
+                for (const follow of openOnEvent(missed, caseEvent.caseId))
+                  void condition(() => follow.done).then(() =>
+                    task.close('superseded', `${follow.state.stepId} is done (§5.16)`),
+                  );
+              },
+            }
           : {}),
       },
       stepRule.window,
@@ -186,22 +194,42 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     return opened;
   }
 
-  /** A planned D, Dk or E step: opened when its anchor and its predecessors allow. */
+  /** Waits until `test` holds (true) or an instant a reschedule may move has passed (false). */
+  async function unless(test: () => boolean, instant: () => number): Promise<boolean> {
+    for (;;) {
+      if (test()) return true;
+      const seen = epoch;
+      const left = instant() - Date.now();
+      if (left <= 0) return test();
+      await condition(() => test() || epoch !== seen, left);
+    }
+  }
+
+  /**
+   * A planned D, Dk or E step: opened when its anchor and its predecessors allow. Settled once it
+   * is opened, or skipped: its exam day removed, or its condition never held (row 11 without a
+   * violation) by the time the recordings are deleted (by its own due when the policy keeps none).
+   */
   const launched = new Set<string>();
+  const settled = new Set<string>();
   function launch(key: string): void {
     if (launched.has(key)) return;
     launched.add(key);
     void (async () => {
       const planned = () => current.steps.find((s) => s.key === key);
       const first = planned();
-      if (first === undefined) return;
+      if (first === undefined) return void settled.add(key);
       const stepRule = rule(first.stepId);
       await condition(() => stepRule.after.every(ruleDone));
       if (stepRule.anchor === 'E') await until(() => input.facts.endsAt);
-      if (stepRule.condition === 'violationFound') await condition(() => state.violationFound);
+      if (stepRule.condition === 'violationFound') {
+        const lastChance = () =>
+          (current.steps.find((s) => s.automatic) ?? planned() ?? first).dueAt;
+        if (!(await unless(() => state.violationFound, lastChance))) return void settled.add(key);
+      }
       const now = planned();
-      // A reschedule may have removed the exam day this step belonged to.
       if (now !== undefined && !tasks.has(key)) open(now);
+      settled.add(key);
     })();
   }
 
@@ -386,7 +414,10 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     });
   }
 
-  await condition(() => [...tasks.values()].every((t) => t.done) && !holdsOpen());
+  await condition(
+    () =>
+      settled.size === launched.size && [...tasks.values()].every((t) => t.done) && !holdsOpen(),
+  );
   state.phase = 'completed';
   await record('exam.completed', [], { phase: 'completed' });
   await condition(allHandlersFinished);

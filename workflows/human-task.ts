@@ -189,14 +189,9 @@ export class HumanTask {
           await this.notify('escalation', Date.now(), escalateAt, {
             overdueSince: this.state.dueAt,
           });
-        // From now, not from the last one: a due moved into the past escalates once, not once per missed day.
         let next: number;
         try {
-          next = nextEscalation(
-            this.ctx.policy,
-            this.ctx.calendar,
-            Math.max(escalateAt, Date.now()),
-          );
+          next = this.nextEscalationAfter(escalateAt);
         } catch (error) {
           if (!(error instanceof CalendarRangeError)) throw error;
           // Past the years the calendar was resolved for: escalation pauses (audited) until the
@@ -214,6 +209,22 @@ export class HumanTask {
         escalateAt = next;
         if (await this.waitUntil(escalateAt, epoch)) break;
       }
+    }
+  }
+
+  /**
+   * The working day after the last escalation. When that has passed already (the worker was down,
+   * or the due was moved into the past), the missed days are caught up with one escalation, for
+   * the latest of them, not one per missed day.
+   */
+  private nextEscalationAfter(last: number): number {
+    const now = Date.now();
+    let next = nextEscalation(this.ctx.policy, this.ctx.calendar, last);
+    for (;;) {
+      if (next > now) return next;
+      const after = nextEscalation(this.ctx.policy, this.ctx.calendar, next);
+      if (after > now) return next;
+      next = after;
     }
   }
 

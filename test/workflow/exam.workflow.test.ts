@@ -1,31 +1,22 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
-import { createActivities } from '../../activities';
-import { insertExam } from '../../api/exams/exams.repository';
-import { SmtpMailer } from '../../activities/mailer';
-import { createDataSource } from '../../migrations/data-source';
-import { testServerPath } from '../../scripts/infra';
-import { calendarYears } from '../../sop/calendar';
-import { onlySteps } from './policies';
-import { resolveCalendar } from '../../sop/holidays';
 import {
   decideStepUpdate,
   examStateQuery,
-  examWorkflowId,
   rescheduleExamUpdate,
   SEARCH_ATTRIBUTES,
   type DecideStepRequest,
-  type ExamWorkflowInput,
 } from '../../workflows/exam.contract';
-import { examWorkflow } from '../../workflows/exam.workflow';
-import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
-import { caughtMail, testInfra, uniqueId, waitFor } from '../support';
+import { caughtMail, uniqueId, waitFor } from '../support';
+import { onlySteps } from './policies';
+import {
+  saveHistory,
+  skipTo as skipToWith,
+  startExam as startExamWith,
+  useTimeSkipping,
+} from './time-skipping';
 
 /**
  * The slice's step (GP 3, row 1) on Temporal's time-skipping test server, with the real activities
@@ -42,128 +33,23 @@ const REMINDERS = ['2027-01-08', '2027-01-13', '2027-01-14', '2027-01-15'].map((
 );
 const HOUR = 3_600_000;
 
-/** temporal.api.enums.v1.IndexedValueType */
-const INDEXED_TYPES = { Keyword: 2, Bool: 5, Datetime: 6 } as const;
-
+const ts = useTimeSkipping();
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let db: DataSource;
-let mailer: SmtpMailer;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  const infra = testInfra();
-  db = createDataSource({ url: infra.databaseUrl, poolSize: 4 });
-  await db.initialize();
-  mailer = new SmtpMailer(infra.smtpUrl, 'Emtihan test <emtihan@localhost>');
-  bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: undefined,
-  });
-});
-
-afterAll(async () => {
-  mailer?.close();
-  await db?.destroy();
-});
-
-// A test server per test: its clock is global and only moves forward, so tests must not share it.
-beforeEach(async () => {
-  const path = testServerPath();
-  env = await TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
-  );
-  // The exam's search attributes (registered on the dev server by scripts/infra.ts, in production once).
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(
-      Object.values(SEARCH_ATTRIBUTES).map((sa) => [sa.name, INDEXED_TYPES[sa.type]]),
-    ),
-  });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: uniqueId('wf-exam'),
-    workflowBundle: bundle,
-    activities: createActivities({
-      db,
-      mailer,
-      publicUrl: 'http://emtihan.test',
-      linkSecret: 'x'.repeat(32),
-    }),
-  });
-  running = worker.run();
-});
-
-afterEach(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+beforeEach(() => {
+  env = ts.env;
+  db = ts.db;
 });
 
 /** These tests look at GP 3's discussion alone; lifecycle.test.ts runs every step. */
 const GP3_ONLY = onlySteps(['departmentDiscussion']);
 
-async function startExam(
-  examId: string,
-  examDate = EXAM_DATE,
-): Promise<{
-  handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof examWorkflow>>>;
-  dir: DirectoryFixture;
-}> {
-  const dir = await seedDirectory(db, examId);
-  const input: ExamWorkflowInput = {
-    examId,
-    discipline: 'Human anatomy',
-    departmentId: dir.departmentId,
-    facts: {
-      examId,
-      days: [examDate],
-      startsAt: Date.parse(`${examDate}T09:00:00+05:00`),
-      endsAt: Date.parse(`${examDate}T12:00:00+05:00`),
-      expectedWorks: 100,
-      summer: false,
-      retake: false,
-    },
-    policy: GP3_ONLY,
-    calendar: resolveCalendar(GP3_ONLY, calendarYears([examDate])),
-  };
-  await insertExam(db, {
-    id: examId,
-    discipline: input.discipline,
-    departmentId: dir.departmentId,
-    examDate,
-    startsAt: new Date(input.facts.startsAt!),
-    policyVersion: GP3_ONLY.version,
-    workflowId: examWorkflowId(examId),
-  });
-  const handle = await env.client.workflow.start(examWorkflow, {
-    taskQueue: worker.options.taskQueue,
-    workflowId: examWorkflowId(examId),
-    args: [input],
-  });
+async function startExam(examId: string, examDate = EXAM_DATE) {
+  const { handle, dir } = await startExamWith(ts, examId, { policy: GP3_ONLY, days: [examDate] });
   return { handle, dir };
 }
 
-/**
- * UPDATE_HISTORIES=1 npm run test:workflow writes each main path's event history to
- * test/workflow/histories/, where test/workflow/replay.test.ts replays it against the current
- * workflow code on every run: a change that breaks determinism fails CI (CONVENTIONS.md: patched()).
- */
-async function saveHistory(
-  handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> },
-  name: string,
-) {
-  if (process.env.UPDATE_HISTORIES !== '1') return;
-  const dir = join(__dirname, 'histories');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
-}
-
-async function skipTo(at: number): Promise<void> {
-  const now = await env.currentTimeMs();
-  if (at > now) await env.sleep(at - now);
-}
+const skipTo = (at: number) => skipToWith(env, at);
 
 async function auditActions(examId: string) {
   return await db.query<

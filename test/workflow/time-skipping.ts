@@ -1,0 +1,160 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { createActivities } from '../../activities';
+import { SmtpMailer } from '../../activities/mailer';
+import { insertExam } from '../../api/exams/exams.repository';
+import { createDataSource } from '../../migrations/data-source';
+import { testServerPath } from '../../scripts/infra';
+import { calendarYears } from '../../sop/calendar';
+import { resolveCalendar } from '../../sop/holidays';
+import type { Policy } from '../../sop/policy';
+import {
+  examWorkflowId,
+  SEARCH_ATTRIBUTES,
+  type ExamWorkflowInput,
+} from '../../workflows/exam.contract';
+import { examWorkflow } from '../../workflows/exam.workflow';
+import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
+import { testInfra, uniqueId } from '../support';
+
+/** temporal.api.enums.v1.IndexedValueType */
+const INDEXED_TYPES = { Keyword: 2, Bool: 5, Datetime: 6 } as const;
+
+export interface TimeSkipping {
+  env: TestWorkflowEnvironment;
+  worker: Worker;
+  db: DataSource;
+}
+
+/**
+ * Workflow tests on Temporal's time-skipping test server with the real activities, writing to the
+ * real PostgreSQL and sending through the real SMTP catcher: months pass in seconds. A test server
+ * per test (its clock is global and only moves forward), one workflow bundle per file.
+ */
+export function useTimeSkipping(): TimeSkipping {
+  const ctx = {} as TimeSkipping;
+  let running: Promise<void>;
+  let mailer: SmtpMailer;
+  let bundle: WorkflowBundle;
+
+  beforeAll(async () => {
+    const infra = testInfra();
+    ctx.db = createDataSource({ url: infra.databaseUrl, poolSize: 4 });
+    await ctx.db.initialize();
+    mailer = new SmtpMailer(infra.smtpUrl, 'Emtihan test <emtihan@localhost>');
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      logger: undefined,
+    });
+  });
+
+  afterAll(async () => {
+    mailer?.close();
+    await ctx.db?.destroy();
+  });
+
+  beforeEach(async () => {
+    const path = testServerPath();
+    ctx.env = await TestWorkflowEnvironment.createTimeSkipping(
+      path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
+    );
+    // The workflows' search attributes (registered on the dev server by scripts/infra.ts).
+    await ctx.env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(
+        Object.values(SEARCH_ATTRIBUTES).map((sa) => [sa.name, INDEXED_TYPES[sa.type]]),
+      ),
+    });
+    ctx.worker = await Worker.create({
+      connection: ctx.env.nativeConnection,
+      taskQueue: uniqueId('wf-exam'),
+      workflowBundle: bundle,
+      activities: createActivities({
+        db: ctx.db,
+        mailer,
+        publicUrl: 'http://emtihan.test',
+        linkSecret: 'x'.repeat(32),
+      }),
+    });
+    running = ctx.worker.run();
+  });
+
+  afterEach(async () => {
+    ctx.worker?.shutdown();
+    await running;
+    await ctx.env?.teardown();
+  });
+
+  return ctx;
+}
+
+export async function skipTo(env: TestWorkflowEnvironment, at: number): Promise<void> {
+  const now = await env.currentTimeMs();
+  if (at > now) await env.sleep(at - now);
+}
+
+export interface ExamOptions {
+  policy: Policy;
+  /** D (one day, or the days of a multi-day exam). */
+  days: string[];
+  expectedWorks?: number;
+  /** An existing directory fixture (several exams of one department). */
+  dir?: DirectoryFixture;
+}
+
+/** Registers the exam row and starts its workflow, as the API does. */
+export async function startExam(ctx: TimeSkipping, examId: string, options: ExamOptions) {
+  const dir = options.dir ?? (await seedDirectory(ctx.db, examId));
+  const first = options.days[0];
+  const last = options.days[options.days.length - 1];
+  const input: ExamWorkflowInput = {
+    examId,
+    discipline: 'Human anatomy',
+    departmentId: dir.departmentId,
+    facts: {
+      examId,
+      days: options.days,
+      startsAt: Date.parse(`${first}T09:00:00+05:00`),
+      endsAt: Date.parse(`${last}T12:00:00+05:00`),
+      expectedWorks: options.expectedWorks ?? 100,
+      summer: false,
+      retake: false,
+    },
+    policy: options.policy,
+    calendar: resolveCalendar(options.policy, calendarYears(options.days)),
+  };
+  await insertExam(ctx.db, {
+    id: examId,
+    discipline: input.discipline,
+    departmentId: dir.departmentId,
+    examDate: first,
+    startsAt: new Date(input.facts.startsAt!),
+    policyVersion: options.policy.version,
+    workflowId: examWorkflowId(examId),
+  });
+  const handle = await ctx.env.client.workflow.start(examWorkflow, {
+    taskQueue: ctx.worker.options.taskQueue,
+    workflowId: examWorkflowId(examId),
+    args: [input],
+  });
+  return { handle, dir, input };
+}
+
+/**
+ * UPDATE_HISTORIES=1 npm run test:workflow writes each main path's event history to
+ * test/workflow/histories/, where test/workflow/replay.test.ts replays it against the current
+ * workflow code on every run: a change that breaks determinism fails CI (CONVENTIONS.md: patched()).
+ */
+export async function saveHistory(
+  handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> },
+  name: string,
+) {
+  if (process.env.UPDATE_HISTORIES !== '1') return;
+  const dir = join(__dirname, 'histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
