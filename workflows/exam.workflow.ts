@@ -172,7 +172,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
             }
           : {}),
       },
-      stepRule.window,
+      stepRule.window ?? false,
     );
     tasks.set(planned.key, task);
     state.steps.push(task.state);
@@ -220,7 +220,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
       const first = planned();
       if (first === undefined) return void settled.add(key);
       const stepRule = rule(first.stepId);
-      await condition(() => stepRule.after.every(ruleDone));
+      await condition(() => (stepRule.after ?? []).every(ruleDone));
       if (stepRule.anchor === 'E') await until(() => input.facts.endsAt);
       if (stepRule.condition === 'violationFound') {
         const lastChance = () =>

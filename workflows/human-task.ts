@@ -184,14 +184,21 @@ export class HumanTask {
       let escalateAt = this.state.dueAt;
       // …and again every working day until done, waived or given a new due.
       while (!this.done && this.epoch === epoch) {
+        const triggeredAt = Date.now();
         this.transition({ escalationsSent: [...this.state.escalationsSent, escalateAt] });
         if (this.state.escalation.length > 0)
-          await this.notify('escalation', Date.now(), escalateAt, {
+          await this.notify('escalation', triggeredAt, escalateAt, {
             overdueSince: this.state.dueAt,
           });
         let next: number;
         try {
-          next = this.nextEscalationAfter(escalateAt);
+          // From when this one went out: an escalation sent late (the worker was down, or the due
+          // was moved into the past) stands for the days it missed, not one email per missed day.
+          next = nextEscalation(
+            this.ctx.policy,
+            this.ctx.calendar,
+            Math.max(escalateAt, triggeredAt),
+          );
         } catch (error) {
           if (!(error instanceof CalendarRangeError)) throw error;
           // Past the years the calendar was resolved for: escalation pauses (audited) until the
@@ -209,22 +216,6 @@ export class HumanTask {
         escalateAt = next;
         if (await this.waitUntil(escalateAt, epoch)) break;
       }
-    }
-  }
-
-  /**
-   * The working day after the last escalation. When that has passed already (the worker was down,
-   * or the due was moved into the past), the missed days are caught up with one escalation, for
-   * the latest of them, not one per missed day.
-   */
-  private nextEscalationAfter(last: number): number {
-    const now = Date.now();
-    let next = nextEscalation(this.ctx.policy, this.ctx.calendar, last);
-    for (;;) {
-      if (next > now) return next;
-      const after = nextEscalation(this.ctx.policy, this.ctx.calendar, next);
-      if (after > now) return next;
-      next = after;
     }
   }
 
