@@ -17,6 +17,8 @@ export const EXAM_WORKFLOW_TYPE = 'examWorkflow';
 export const SEARCH_ATTRIBUTES = {
   examId: { name: 'EmtihanExamId', type: 'Keyword' },
   department: { name: 'EmtihanDepartment', type: 'Keyword' },
+  /** The session an exam belongs to (and the session workflow's own id). */
+  sessionId: { name: 'EmtihanSessionId', type: 'Keyword' },
   examDate: { name: 'EmtihanExamDate', type: 'Datetime' },
   /** Kept current by the workflow: the open step due first (or "done"), overdue, and its due. */
   currentStep: { name: 'EmtihanCurrentStep', type: 'Keyword' },
@@ -32,6 +34,10 @@ export const SEARCH_ATTRIBUTE_KEYS = {
     SearchAttributeType.KEYWORD,
   ),
   examDate: defineSearchAttributeKey(SEARCH_ATTRIBUTES.examDate.name, SearchAttributeType.DATETIME),
+  sessionId: defineSearchAttributeKey(
+    SEARCH_ATTRIBUTES.sessionId.name,
+    SearchAttributeType.KEYWORD,
+  ),
   currentStep: defineSearchAttributeKey(
     SEARCH_ATTRIBUTES.currentStep.name,
     SearchAttributeType.KEYWORD,

@@ -1,2 +1,3 @@
 // Every workflow the worker registers.
 export { examWorkflow } from './exam.workflow';
+export { sessionWorkflow } from './session.workflow';

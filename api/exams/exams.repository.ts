@@ -9,6 +9,8 @@ export interface ExamRecord {
   startsAt: Date;
   policyVersion: string;
   workflowId: string;
+  /** The session it belongs to (registered with a session), if any. */
+  sessionId?: string;
 }
 
 /** The one INSERT of an exam row (the API's registration; workflow tests' fixtures). */
@@ -17,8 +19,8 @@ export async function insertExam(
   exam: ExamRecord,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO exam (id, discipline, department, department_id, exam_date, starts_at, policy_version, workflow_id)
-     VALUES ($1, $2, $3, $3, $4, $5, $6, $7)`,
+    `INSERT INTO exam (id, discipline, department, department_id, exam_date, starts_at, policy_version, workflow_id, session_id)
+     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)`,
     [
       exam.id,
       exam.discipline,
@@ -27,6 +29,7 @@ export async function insertExam(
       exam.startsAt,
       exam.policyVersion,
       exam.workflowId,
+      exam.sessionId ?? null,
     ],
   );
 }

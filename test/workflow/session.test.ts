@@ -1,0 +1,213 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { insertExam } from '../../api/exams/exams.repository';
+import { calendarYears } from '../../sop/calendar';
+import { DEFAULT_POLICY } from '../../sop/default-policy';
+import { resolveCalendar } from '../../sop/holidays';
+import type { Role } from '../../sop/policy';
+import {
+  decideStepUpdate,
+  examStateQuery,
+  SEARCH_ATTRIBUTES,
+  type StepState,
+} from '../../workflows/exam.contract';
+import {
+  sessionStateQuery,
+  sessionWorkflowId,
+  type SessionWorkflowInput,
+} from '../../workflows/session.contract';
+import { sessionWorkflow } from '../../workflows/session.workflow';
+import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
+import { uniqueId, waitFor } from '../support';
+import { saveHistory, useTimeSkipping } from './time-skipping';
+
+/**
+ * The session workflow (issue 6): the session-level steps of GP 4 and rows 3–5 as human tasks, and
+ * one exam workflow per exam, started as children that outlive the session's workflow. Session
+ * start S = Monday 1 March 2027, Almaty.
+ */
+
+const ctx = useTimeSkipping();
+const endOf = (date: string) => Date.parse(`${date}T23:59:59.999+05:00`);
+
+async function startSession(summer: boolean) {
+  const sessionId = uniqueId(summer ? 'summer' : 'winter');
+  const dir = await seedDirectory(ctx.db, sessionId);
+  const days = ['2027-03-16', '2027-03-18'];
+  const exams = days.map((day, i) => ({
+    examId: `${sessionId}-e${i + 1}`,
+    discipline: `Discipline ${i + 1}`,
+    departmentId: dir.departmentId,
+    facts: {
+      examId: `${sessionId}-e${i + 1}`,
+      days: [day],
+      startsAt: Date.parse(`${day}T09:00:00+05:00`),
+      endsAt: Date.parse(`${day}T12:00:00+05:00`),
+      expectedWorks: 50,
+      summer,
+      retake: false,
+    },
+  }));
+  await ctx.db.query(
+    `INSERT INTO exam_session (id, title, start_date, summer, scope_id, policy_version, workflow_id, created_by)
+     VALUES ($1, $2, '2027-03-01', $3, $4, $5, $6, 'test')`,
+    [
+      sessionId,
+      'Spring 2027',
+      summer,
+      dir.schoolId,
+      DEFAULT_POLICY.version,
+      sessionWorkflowId(sessionId),
+    ],
+  );
+  for (const exam of exams)
+    await insertExam(ctx.db, {
+      id: exam.examId,
+      discipline: exam.discipline,
+      departmentId: dir.departmentId,
+      examDate: exam.facts.days[0],
+      startsAt: new Date(exam.facts.startsAt),
+      policyVersion: DEFAULT_POLICY.version,
+      workflowId: `exam-${exam.examId}`,
+      sessionId,
+    });
+  const input: SessionWorkflowInput = {
+    sessionId,
+    title: 'Spring 2027',
+    scopeId: dir.schoolId,
+    facts: {
+      startDate: '2027-03-01',
+      summer,
+      departments: [dir.departmentId, dir.otherDepartmentId],
+    },
+    policy: DEFAULT_POLICY,
+    calendar: resolveCalendar(DEFAULT_POLICY, calendarYears(['2027-03-01', ...days])),
+    exams,
+  };
+  const handle = await ctx.env.client.workflow.start(sessionWorkflow, {
+    taskQueue: ctx.worker.options.taskQueue,
+    workflowId: sessionWorkflowId(sessionId),
+    args: [input],
+  });
+  return { handle, dir, sessionId, exams };
+}
+
+const steps = async (handle: WorkflowHandle<typeof sessionWorkflow>) =>
+  (await handle.query(sessionStateQuery)).steps;
+
+async function approve(
+  handle: WorkflowHandle<typeof sessionWorkflow>,
+  dir: DirectoryFixture,
+  key: string,
+  role: Role,
+) {
+  await waitFor(
+    `${key} to open`,
+    async () => (await steps(handle)).find((s) => s.stepId === key),
+    30_000,
+  );
+  const person = dir.byRole[role]!;
+  return handle.executeUpdate(decideStepUpdate, {
+    args: [
+      {
+        stepId: key,
+        decision: 'approve',
+        actor: person.id,
+        actorName: person.fullName,
+        actorRoles: [role],
+        via: { kind: 'api' },
+      },
+    ],
+  });
+}
+
+test('GP 4, rows 2–5: the session steps run with their dues (GP 4 per department), the exams start as children that outlive the session', async () => {
+  const { handle, dir, sessionId, exams } = await startSession(false);
+  const opened = await waitFor(
+    'the session steps to open',
+    async () => {
+      const now = await steps(handle);
+      return now.length === 4 ? now : undefined;
+    },
+    30_000,
+  );
+  const due = Object.fromEntries(opened.map((s: StepState) => [s.stepId, s.dueAt]));
+  expect(due).toEqual({
+    // GP 4, row 2: S − 2 months = Friday 1 January (New Year) → Thursday 31 December 2026.
+    [`commissionComposition@${dir.departmentId}`]: endOf('2026-12-31'),
+    [`commissionComposition@${dir.otherDepartmentId}`]: endOf('2026-12-31'),
+    // Row 4: S − 2 weeks.
+    scheduleApproval: endOf('2027-02-15'),
+    // Row 3: S − 1 week.
+    proctorsApproval: endOf('2027-02-22'),
+  });
+
+  // Every exam runs its own workflow, tagged with the session.
+  const state = await handle.query(sessionStateQuery);
+  expect(state.exams.map((e) => e.start)).toEqual(['started', 'started']);
+  for (const exam of exams) {
+    const child = ctx.env.client.workflow.getHandle(`exam-${exam.examId}`);
+    const description = await child.describe();
+    expect(description.searchAttributes[SEARCH_ATTRIBUTES.sessionId.name]).toEqual([sessionId]);
+    expect((await child.query(examStateQuery)).phase).toBe('preparation');
+  }
+
+  await approve(handle, dir, `commissionComposition@${dir.departmentId}`, 'department_head');
+  // A dean is above the department head: may waive GP 4's step, not complete it.
+  await expect(
+    approve(handle, dir, `commissionComposition@${dir.otherDepartmentId}`, 'dean'),
+  ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/only department_head/) } });
+  await approve(handle, dir, `commissionComposition@${dir.otherDepartmentId}`, 'department_head');
+  await approve(handle, dir, 'scheduleApproval', 'testing_centre');
+  expect((await steps(handle)).some((s) => s.stepId === 'proctorInstructions')).toBe(false);
+  await approve(handle, dir, 'proctorsApproval', 'testing_centre');
+  // Row 5 after row 3: S − 1 day = Sunday 28 February → Friday 26 February.
+  const instructions = await waitFor(
+    'the proctor instructions to open',
+    async () => (await steps(handle)).find((s) => s.stepId === 'proctorInstructions'),
+    30_000,
+  );
+  expect(instructions.dueAt).toBe(endOf('2027-02-26'));
+  await approve(handle, dir, 'proctorInstructions', 'testing_centre');
+
+  const final = await handle.result();
+  await saveHistory(handle, 'session-all-steps-approved');
+  expect(final.completed).toBe(true);
+  // ParentClosePolicy ABANDON: the exams go on after the session's workflow has ended.
+  for (const exam of exams) {
+    const child = await ctx.env.client.workflow.getHandle(`exam-${exam.examId}`).describe();
+    expect(child.status.name).toBe('RUNNING');
+  }
+  // The read model and the audit log have the session's steps, with their clauses.
+  const rows = await ctx.db.query<{ step_id: string; status: string; clauses: string[] }[]>(
+    `SELECT step_id, status, clauses FROM session_step WHERE session_id = $1 ORDER BY step_id`,
+    [sessionId],
+  );
+  expect(rows.map((r) => r.status)).toEqual([
+    'approved',
+    'approved',
+    'approved',
+    'approved',
+    'approved',
+  ]);
+  expect(rows.find((r) => r.step_id === 'scheduleApproval')!.clauses).toEqual(['row 4']);
+  const mail = await ctx.db.query<{ kind: string; body_text: string }[]>(
+    `SELECT kind, body_text FROM outbox WHERE session_id = $1 AND step_id = 'scheduleApproval'`,
+    [sessionId],
+  );
+  expect(mail.map((m) => m.kind)).toContain('step.opened');
+  // Session steps are decided in the app: their emails link to the session, with no one-click links.
+  for (const m of mail) {
+    expect(m.body_text).toContain(`/sessions/${sessionId}`);
+    expect(m.body_text).not.toMatch(/\/links\//);
+  }
+});
+
+test('row 4: a summer session has its schedule approved S − 1 week', async () => {
+  const { handle } = await startSession(true);
+  const schedule = await waitFor(
+    'the schedule step',
+    async () => (await steps(handle)).find((s) => s.stepId === 'scheduleApproval'),
+    30_000,
+  );
+  expect(schedule.dueAt).toBe(endOf('2027-02-22'));
+});

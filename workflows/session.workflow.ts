@@ -1,0 +1,158 @@
+import {
+  allHandlersFinished,
+  condition,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { planSession, type SessionPlan } from '../sop/plan';
+import { findStep } from '../sop/units';
+import {
+  checkDecision,
+  decideStepUpdate,
+  examWorkflowId,
+  SEARCH_ATTRIBUTE_KEYS,
+  type DecideStepRequest,
+  type DecideStepResult,
+} from './exam.contract';
+import { examWorkflow } from './exam.workflow';
+import { HumanTask } from './human-task';
+import {
+  checkSessionReschedule,
+  rescheduleSessionUpdate,
+  sessionStateQuery,
+  type RescheduleSessionRequest,
+  type SessionWorkflowInput,
+  type SessionWorkflowState,
+} from './session.contract';
+
+/** Children are started in batches: one workflow task carries at most this many start commands. */
+const START_BATCH = 100;
+
+/**
+ * The session workflow (`session-<id>`, issue 6). It starts one exam workflow per exam (each lives
+ * on when the session's workflow ends: ParentClosePolicy ABANDON) and runs the session-level
+ * steps as human tasks: commission composition S − 2 months for each department (GP 4, row 2), the
+ * written-exam schedule S − 2 weeks, or S − 1 week for a summer session (row 4), proctors and
+ * responsible staff S − 1 week (row 3), proctor instructions S − 1 day, after the proctors (row 5).
+ * It completes when every session step is done; its query keeps answering the summary.
+ */
+export async function sessionWorkflow(input: SessionWorkflowInput): Promise<SessionWorkflowState> {
+  const { workflowId, runId } = workflowInfo();
+  const startedAt = Date.now();
+  const { policy } = input;
+  const plan = (): SessionPlan =>
+    planSession(policy, input.calendar, { ...input.facts, opensAt: startedAt });
+  let current = plan();
+  const state: SessionWorkflowState = {
+    sessionId: input.sessionId,
+    title: input.title,
+    startDate: input.facts.startDate,
+    summer: input.facts.summer,
+    steps: [],
+    exams: input.exams.map((e) => ({
+      examId: e.examId,
+      workflowId: examWorkflowId(e.examId),
+      departmentId: e.departmentId,
+      start: 'pending',
+    })),
+    completed: false,
+  };
+  const tasks = new Map<string, HumanTask>();
+  const ruleDone = (ruleId: string) => {
+    const own = [...tasks.values()].filter((t) => t.state.ruleId === ruleId);
+    return own.length > 0 && own.every((t) => t.done);
+  };
+
+  setHandler(sessionStateQuery, () => state);
+  setHandler(
+    decideStepUpdate,
+    async (request: DecideStepRequest): Promise<DecideStepResult> => {
+      const task = tasks.get(request.stepId);
+      if (task === undefined) throw new Error(`step ${request.stepId} is not open`);
+      return task.decide(request);
+    },
+    {
+      validator: (request: DecideStepRequest) =>
+        checkDecision({ steps: state.steps, sessionId: input.sessionId }, request),
+    },
+  );
+  setHandler(
+    rescheduleSessionUpdate,
+    async (request: RescheduleSessionRequest): Promise<SessionWorkflowState> => {
+      input.facts = { ...input.facts, startDate: request.startDate };
+      if (request.calendar !== undefined) input.calendar = request.calendar;
+      current = plan();
+      state.startDate = request.startDate;
+      for (const [key, task] of tasks) {
+        const replanned = current.steps.find((s) => s.key === key);
+        if (replanned !== undefined)
+          await task.reschedule(replanned, input.calendar, request.actor);
+      }
+      return state;
+    },
+    { validator: (request: RescheduleSessionRequest) => checkSessionReschedule(state, request) },
+  );
+
+  // The exams: each its own workflow, started with the session's policy snapshot and calendar.
+  for (let i = 0; i < input.exams.length; i += START_BATCH) {
+    await Promise.all(
+      input.exams.slice(i, i + START_BATCH).map(async (exam, k) => {
+        const entry = state.exams[i + k];
+        try {
+          await startChild(examWorkflow, {
+            workflowId: entry.workflowId,
+            args: [{ ...exam, policy, calendar: input.calendar }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            typedSearchAttributes: new TypedSearchAttributes([
+              { key: SEARCH_ATTRIBUTE_KEYS.examId, value: exam.examId },
+              { key: SEARCH_ATTRIBUTE_KEYS.department, value: exam.departmentId },
+              { key: SEARCH_ATTRIBUTE_KEYS.sessionId, value: input.sessionId },
+              {
+                key: SEARCH_ATTRIBUTE_KEYS.examDate,
+                value: new Date(exam.facts.startsAt ?? exam.facts.endsAt),
+              },
+            ]),
+          });
+          entry.start = 'started';
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          entry.start = 'existing';
+        }
+      }),
+    );
+  }
+
+  // The session's own steps, each when its `after` steps are done (row 5 after row 3).
+  const ctx = {
+    kind: 'session' as const,
+    id: input.sessionId,
+    workflowId,
+    runId,
+    discipline: input.title,
+    examDate: input.facts.startDate,
+    policy,
+    calendar: input.calendar,
+  };
+  const launches = current.steps.map(async (first) => {
+    const rule = findStep(policy, first.stepId);
+    if (rule === undefined) return;
+    await condition(() => (rule.after ?? []).every(ruleDone));
+    const planned = current.steps.find((s) => s.key === first.key) ?? first;
+    const task = new HumanTask(
+      { ...ctx, departmentId: planned.department ?? input.scopeId, calendar: input.calendar },
+      planned,
+      rule.title,
+      Date.now(),
+    );
+    tasks.set(planned.key, task);
+    state.steps.push(task.state);
+    await task.run();
+  });
+  await Promise.all(launches);
+  state.completed = true;
+  await condition(allHandlersFinished);
+  return state;
+}
