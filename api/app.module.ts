@@ -16,6 +16,8 @@ import { DirectoryController } from './directory/directory.controller';
 import { DirectoryService } from './directory/directory.service';
 import { ExamsController } from './exams/exams.controller';
 import { ExamsService } from './exams/exams.service';
+import { SessionsController } from './exams/sessions.controller';
+import { SessionsService } from './exams/sessions.service';
 import { HealthController } from './health/health.controller';
 import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
@@ -47,6 +49,7 @@ export class AppModule {
         AuthController,
         DirectoryController,
         ExamsController,
+        SessionsController,
         LinksController,
         PlansController,
         HealthController,
@@ -90,6 +93,16 @@ export class AppModule {
           useFactory: (db: DataSource, temporal: TemporalGateway, sop: SopService) =>
             new ExamsService(db, temporal, sop),
           inject: [DATA_SOURCE, TemporalGateway, SopService],
+        },
+        {
+          provide: SessionsService,
+          useFactory: (
+            db: DataSource,
+            temporal: TemporalGateway,
+            sop: SopService,
+            exams: ExamsService,
+          ) => new SessionsService(db, temporal, sop, exams),
+          inject: [DATA_SOURCE, TemporalGateway, SopService, ExamsService],
         },
         {
           provide: LinksService,

@@ -208,17 +208,19 @@ export function checkReschedule(state: ExamWorkflowState, request: RescheduleReq
 export const examStateQuery = defineQuery<ExamWorkflowState>('examState');
 
 /** Why a decision is refused; the API maps each to an HTTP status. */
-export type DecideRefusal =
-  | 'unknown-step'
-  | 'not-open'
-  | 'missing-actor'
-  | 'missing-reason'
-  | 'missing-assignee'
-  | 'not-allowed'
-  | 'unknown-case'
-  | 'case-exists'
-  | 'window-closed'
-  | 'case-has-open-steps';
+export const DECIDE_REFUSALS = [
+  'unknown-step',
+  'not-open',
+  'missing-actor',
+  'missing-reason',
+  'missing-assignee',
+  'not-allowed',
+  'unknown-case',
+  'case-exists',
+  'window-closed',
+  'case-has-open-steps',
+] as const;
+export type DecideRefusal = (typeof DECIDE_REFUSALS)[number];
 
 export class DecideRefusedError extends Error {
   constructor(

@@ -27,6 +27,7 @@ import { IdempotencyService } from '../common/idempotency.service';
 import {
   ApproveStepDto,
   CreateExamDto,
+  ExamEventDto,
   ReassignStepDto,
   RejectStepDto,
   RescheduleExamDto,
@@ -36,7 +37,7 @@ import { ExamsService, REGISTRARS_OF_EXAMS } from './exams.service';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
-function requireKey(key: string | undefined, required: boolean): string | undefined {
+export function requireKey(key: string | undefined, required: boolean): string | undefined {
   if (key === undefined || key === '') {
     if (required) throw badRequest('Idempotency-Key', 'header is required for this action');
     return undefined;
@@ -46,13 +47,13 @@ function requireKey(key: string | undefined, required: boolean): string | undefi
   return key;
 }
 
-const IDEMPOTENCY_REQUIRED = {
+export const IDEMPOTENCY_REQUIRED = {
   name: 'Idempotency-Key',
   required: true,
   description: 'a repeat with the same key acts once and returns the first answer',
 };
 
-function reply(
+export function reply(
   res: Response,
   answer: { status: number; body: unknown; replayed: boolean },
 ): unknown {
@@ -107,6 +108,7 @@ export class ExamsController {
   @ApiOperation({ summary: 'Exams in your scope, by department and overdue state (read model)' })
   @ApiQuery({ name: 'department', required: false })
   @ApiQuery({ name: 'overdue', required: false, schema: { type: 'boolean' } })
+  @ApiQuery({ name: 'session', required: false, description: 'exams of this session' })
   @ApiQuery({
     name: 'limit',
     required: false,
@@ -118,6 +120,7 @@ export class ExamsController {
     @CurrentPrincipal() principal: Principal,
     @Query('department') department?: string,
     @Query('overdue') overdue?: string,
+    @Query('session') session?: string,
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,
   ) {
@@ -142,6 +145,7 @@ export class ExamsController {
     return this.exams.list(principal, {
       ...(department !== undefined ? { department } : {}),
       ...(overdue !== undefined ? { overdue: overdue === 'true' } : {}),
+      ...(session !== undefined ? { session } : {}),
       limit: n,
       ...(cursor !== undefined ? { cursor } : {}),
     });
@@ -284,6 +288,46 @@ export class ExamsController {
           id,
           dto,
           `reschedule/${principal.personId}/${key}`,
+        ),
+      }),
+    );
+    return reply(res, answer);
+  }
+
+  @Post('exams/:id/events')
+  @Allow('*')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Record an event of the exam: violationFound (§5.7, row 11), violationActSent (§5.16), appealFiled (row 12), caseClosed (§5.7)',
+  })
+  @ApiHeader(IDEMPOTENCY_REQUIRED)
+  @ApiResponse({ status: 200, description: "recorded; the exam's phase and retention holds" })
+  @ApiResponse({ status: 403, description: 'your role may not record this event' })
+  @ApiResponse({ status: 404, description: 'no such exam or case' })
+  @ApiResponse({
+    status: 409,
+    description: 'the case exists, is closed or has open steps, or the appeal window is closed',
+  })
+  async recordEvent(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: ExamEventDto,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    const key = requireKey(rawKey, true)!;
+    const answer = await this.idempotency.run(
+      `${principal.personId} POST /exams/${id}/events`,
+      key,
+      dto,
+      async () => ({
+        status: 200,
+        body: await this.exams.recordEvent(
+          principal,
+          id,
+          dto,
+          `event/${principal.personId}/${key}`,
         ),
       }),
     );

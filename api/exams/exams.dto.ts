@@ -1,6 +1,13 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { EXAM_EVENTS, type ExamEventKind } from '../../workflows/exam.contract';
+import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
+  IsIn,
+  ValidateNested,
   IsInt,
   Max,
   Min,
@@ -174,4 +181,80 @@ export class RescheduleExamDto {
   @IsNotEmpty({ message: 'reason must say why the exam moves' })
   @MaxLength(2000)
   reason!: string;
+}
+
+const EVENT_KINDS = Object.keys(EXAM_EVENTS) as ExamEventKind[];
+
+export class ExamEventDto {
+  @ApiProperty({ enum: EVENT_KINDS, example: 'violationFound' })
+  @IsIn(EVENT_KINDS, { message: `event must be one of ${EVENT_KINDS.join(', ')}` })
+  event!: ExamEventKind;
+
+  @ApiProperty({ description: 'the violation case or appeal number', example: 'V-2027-014' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message:
+      'caseId must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  })
+  caseId!: string;
+
+  @ApiPropertyOptional({ example: 'Second person in the frame at 10:42 (recording 5512)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  comment?: string;
+}
+
+/** An exam of a session: as a registration, with the session's summer flag. */
+export class SessionExamDto extends OmitType(CreateExamDto, ['summer'] as const) {}
+
+export class CreateSessionDto {
+  @ApiPropertyOptional({
+    description: 'Business id of the session; generated when absent',
+    example: '2027-spring',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message:
+      'id must be 1–64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
+  })
+  id?: string;
+
+  @ApiProperty({ example: 'Spring intermediate attestation 2027' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  title!: string;
+
+  @ApiProperty({
+    description: 'S: the first day of the session, local date',
+    example: '2027-05-24',
+  })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'startDate must be a date YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'startDate must be a real calendar date' })
+  startDate!: string;
+
+  @ApiPropertyOptional({
+    description: 'A summer session (row 4: schedule S − 1 week)',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'summer must be true or false' })
+  summer?: boolean;
+
+  @ApiProperty({
+    description: 'the org unit the session covers (the institution or a school)',
+    example: 'institution',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  scope!: string;
+
+  @ApiProperty({ type: [SessionExamDto] })
+  @IsArray({ message: 'exams must be a list' })
+  @ArrayMinSize(1, { message: 'exams must list at least one exam' })
+  @ArrayMaxSize(5000, { message: 'exams must list at most 5000 exams' })
+  @ValidateNested({ each: true })
+  @Type(() => SessionExamDto)
+  exams!: SessionExamDto[];
 }

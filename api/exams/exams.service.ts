@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { planExam, PlanInputError, type ExamFacts } from '../../sop/plan';
-import { DEPARTMENT_DISCUSSION, findStep, type Policy, type Role } from '../../sop/policy';
+import { findStep, type Policy, type Role } from '../../sop/policy';
 import {
   DecideRefusedError,
+  EXAM_EVENTS,
   examWorkflowId,
+  type DecideRefusal,
+  type ExamEventKind,
   refuseUnlessAllowed,
   type Decision,
   type DecideStepRequest,
@@ -19,6 +22,29 @@ import type { SopService } from '../plans/sop.service';
 import type { StartResult, TemporalGateway } from '../temporal/temporal.gateway';
 import type { CreateExamDto, RescheduleExamDto } from './exams.dto';
 import { insertExam } from './exams.repository';
+
+/** A workflow's refusal as the HTTP problem it answers with, naming the field where there is one. */
+export function refusalProblem(refusal: DecideRefusal, message: string): ProblemException {
+  switch (refusal) {
+    case 'unknown-step':
+      return notFound(message);
+    case 'unknown-case':
+      return notFound(message);
+    case 'missing-actor':
+      return badRequest('actor', message);
+    case 'missing-reason':
+      return badRequest('comment', message);
+    case 'missing-assignee':
+      return badRequest('personId', message);
+    case 'not-allowed':
+      return new ProblemException({ status: 403, detail: message });
+    case 'not-open':
+    case 'case-exists':
+    case 'window-closed':
+    case 'case-has-open-steps':
+      return conflict(message);
+  }
+}
 
 /** When a registration gives no end of the sitting (E): a product default, said in the README. */
 const DEFAULT_SITTING_HOURS = 3;
@@ -90,7 +116,7 @@ export class ExamsService {
     return { exam, chain: await this.chain(exam.department_id) };
   }
 
-  private async chain(departmentId: string): Promise<string[]> {
+  async chain(departmentId: string): Promise<string[]> {
     return (await unitChain(this.db, departmentId)).map((u) => u.id);
   }
 
@@ -98,7 +124,7 @@ export class ExamsService {
    * The sitting of a registration or a reschedule: start (default 09:00 local on the exam date)
    * and E (default 3 hours later, never past that day), each checked, errors naming the field.
    */
-  private sitting(dto: { examDate: string; startsAt?: string; endsAt?: string }) {
+  sitting(dto: { examDate: string; startsAt?: string; endsAt?: string }) {
     const zone = this.policy.timeZone;
     const startsAt = dto.startsAt
       ? DateTime.fromISO(dto.startsAt, { setZone: true })
@@ -144,9 +170,7 @@ export class ExamsService {
     const calendar = this.sop.calendarFor([dto.examDate]);
     let planned;
     try {
-      planned = planExam(this.policy, calendar, { ...facts, opensAt: now }).steps.filter(
-        (step) => step.key === DEPARTMENT_DISCUSSION,
-      );
+      planned = planExam(this.policy, calendar, { ...facts, opensAt: now }).steps;
     } catch (error) {
       if (error instanceof PlanInputError) throw badRequest(error.path, error.reason);
       throw error;
@@ -195,9 +219,9 @@ export class ExamsService {
       await this.db.query(`DELETE FROM exam WHERE id = $1`, [id]);
       throw conflict(`workflow ${workflowId} already exists`, { examId: id, workflowId });
     }
-    // The steps the workflow runs now (the thin slice runs GP 3's department discussion).
+    // The exam's plan: every step with its due (each opens when its anchor and predecessors allow).
     const steps = planned.map((plan) => ({
-      stepId: plan.stepId,
+      stepId: plan.key,
       clauses: plan.clauses,
       ownerRole: plan.ownerRole,
       dueAt: this.iso(plan.dueAt),
@@ -282,7 +306,13 @@ export class ExamsService {
    */
   async list(
     principal: Principal,
-    filter: { department?: string; overdue?: boolean; limit: number; cursor?: string },
+    filter: {
+      department?: string;
+      overdue?: boolean;
+      session?: string;
+      limit: number;
+      cursor?: string;
+    },
   ) {
     const readable = principal.grants
       .filter(
@@ -310,6 +340,7 @@ export class ExamsService {
         WHERE (d.id = ANY($1) OR sc.id = ANY($1) OR sc.parent_id = ANY($1))
           AND ($2::text IS NULL OR e.department_id = $2)
           AND ($4::text IS NULL OR (e.exam_date::text, e.id) < ($4, $5))
+          AND ($7::text IS NULL OR e.session_id = $7)
         GROUP BY e.id
        HAVING ($3::boolean IS NULL OR (count(*) FILTER (WHERE s.status = 'overdue') > 0) = $3)
         ORDER BY e.exam_date DESC, e.id DESC
@@ -321,6 +352,7 @@ export class ExamsService {
         after?.[0] ?? null,
         after?.[1] ?? null,
         filter.limit + 1,
+        filter.session ?? null,
       ],
     );
     const page = rows.slice(0, filter.limit);
@@ -395,8 +427,42 @@ export class ExamsService {
     assigneeId?: string,
   ) {
     const { chain } = await this.loadExam(examId);
-    // The roles the caller holds over this exam's department; the workflow's validator decides
-    // what they allow (owner: approve, reject, reassign; a role above it: waive, reassign).
+    return this.act(principal, {
+      kind: 'exam',
+      id: examId,
+      workflowId: examWorkflowId(examId),
+      chain,
+      stepId,
+      decision,
+      comment,
+      updateId,
+      via,
+      assigneeId,
+    });
+  }
+
+  /**
+   * A decision on a step of an exam or a session, once its unit chain is known: the caller's roles
+   * over that chain go to the workflow, whose validator decides what they allow (owner: approve,
+   * reject, reassign; a role above it: waive, reassign); the same check runs here first, since a
+   * closed workflow cannot be asked.
+   */
+  async act(
+    principal: Principal,
+    target: {
+      kind: 'exam' | 'session';
+      id: string;
+      workflowId: string;
+      chain: string[];
+      stepId: string;
+      decision: Decision;
+      comment: string | undefined;
+      updateId: string;
+      via: DecideStepRequest['via'];
+      assigneeId?: string;
+    },
+  ) {
+    const { kind, id, chain, stepId, decision, comment, updateId, via, assigneeId } = target;
     const actorRoles = [
       ...new Set(principal.grants.filter((g) => chain.includes(g.scopeId)).map((g) => g.role)),
     ];
@@ -404,18 +470,20 @@ export class ExamsService {
     const current = await this.db.query<
       { assignee_id: string | null; assignee_name: string | null }[]
     >(
-      `SELECT s.assignee_id, p.full_name AS assignee_name FROM exam_step s
-         LEFT JOIN person p ON p.id = s.assignee_id WHERE s.exam_id = $1 AND s.step_id = $2`,
-      [examId, stepId],
+      kind === 'exam'
+        ? `SELECT s.assignee_id, p.full_name AS assignee_name FROM exam_step s
+             LEFT JOIN person p ON p.id = s.assignee_id WHERE s.exam_id = $1 AND s.step_id = $2`
+        : `SELECT s.assignee_id, p.full_name AS assignee_name FROM session_step s
+             LEFT JOIN person p ON p.id = s.assignee_id WHERE s.session_id = $1 AND s.step_id = $2`,
+      [id, stepId],
     );
     const visible =
       holdsIn(principal, READERS, chain) ||
       this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole, ...s.escalation], chain)) ||
       current[0]?.assignee_id === principal.personId;
-    if (!visible) throw notFound(`exam ${examId} does not exist`);
+    if (!visible) throw notFound(`${kind} ${id} does not exist`);
     const rule = findStep(this.policy, stepId);
     if (rule === undefined) throw notFound(`step ${stepId} does not exist`);
-    // The workflow's validator decides, but a closed workflow cannot be asked: check who may act here too.
     const assigneeNow = current[0]?.assignee_id;
     try {
       refuseUnlessAllowed(
@@ -445,7 +513,7 @@ export class ExamsService {
       assignee = { personId: person.id, name: person.fullName };
     }
     const outcome = await this.temporal.decide(
-      examId,
+      id,
       {
         stepId,
         decision,
@@ -457,35 +525,63 @@ export class ExamsService {
         via,
       },
       updateId,
+      target.workflowId,
     );
-    switch (outcome.kind) {
-      case 'decided':
-        return this.decisionBody(outcome.result);
-      case 'refused':
-        switch (outcome.refusal) {
-          case 'unknown-step':
-            throw notFound(outcome.message);
-          case 'missing-actor':
-            throw badRequest('actor', outcome.message);
-          case 'missing-reason':
-            throw badRequest('comment', outcome.message);
-          case 'missing-assignee':
-            throw badRequest('personId', outcome.message);
-          case 'not-allowed':
-            throw new ProblemException({ status: 403, detail: outcome.message });
-          case 'not-open':
-            throw conflict(outcome.message);
-        }
-        break;
-      case 'workflow-closed':
-        throw conflict(`exam ${examId} has no open step ${stepId}: its workflow has completed`);
-    }
-    throw new ProblemException({ status: 500, detail: 'unhandled decision outcome' });
+    if (outcome.kind === 'decided') return this.decisionBody(outcome.result, kind);
+    if (outcome.kind === 'refused') throw refusalProblem(outcome.refusal, outcome.message);
+    throw conflict(`${kind} ${id} has no open step ${stepId}: its workflow has completed`);
   }
 
-  private decisionBody(result: DecideStepResult) {
+  /**
+   * Records an event of the exam's life (issue 6; the proctoring and appeal issues build on it):
+   * a violation found (§5.7, row 11), its act sent (§5.16), an appeal filed (row 12), a case
+   * closed (§5.7). The workflow's validator checks the role and the case.
+   */
+  async recordEvent(
+    principal: Principal,
+    examId: string,
+    dto: { event: ExamEventKind; caseId: string; comment?: string },
+    updateId: string,
+  ) {
+    const { chain } = await this.loadExam(examId);
+    const actorRoles = [
+      ...new Set(principal.grants.filter((g) => chain.includes(g.scopeId)).map((g) => g.role)),
+    ];
+    const allowed = EXAM_EVENTS[dto.event].roles as readonly Role[];
+    if (!holdsIn(principal, READERS, chain) && !actorRoles.some((r) => allowed.includes(r)))
+      throw notFound(`exam ${examId} does not exist`);
+    const outcome = await this.temporal.recordEvent(
+      examId,
+      {
+        event: dto.event,
+        caseId: dto.caseId,
+        actor: principal.personId,
+        actorName: principal.fullName,
+        actorRoles,
+        ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
+      },
+      updateId,
+    );
+    if (outcome.kind === 'refused') throw refusalProblem(outcome.refusal, outcome.message);
+    if (outcome.kind === 'workflow-closed')
+      throw conflict(`exam ${examId} is finished: its workflow has completed`);
     return {
-      examId: result.examId,
+      examId,
+      event: dto.event,
+      caseId: dto.caseId,
+      phase: outcome.state.phase,
+      holds: outcome.state.holds.map((h) => ({
+        caseId: h.caseId,
+        kind: h.kind,
+        since: this.iso(h.since),
+        closedAt: h.closedAt === undefined ? null : this.iso(h.closedAt),
+      })),
+    };
+  }
+
+  private decisionBody(result: DecideStepResult, kind: 'exam' | 'session') {
+    return {
+      [kind === 'exam' ? 'examId' : 'sessionId']: result.examId,
       stepId: result.stepId,
       decision: result.decision,
       status: result.status,
@@ -496,31 +592,46 @@ export class ExamsService {
   }
 
   /**
-   * The caller's inbox: open and overdue steps whose owner role they hold in a scope covering the
-   * exam's department (the unit, its school or the institution), sorted by due.
+   * The caller's inbox: open and overdue steps of exams and sessions whose owner role they hold in
+   * a scope covering the step's unit (the exam's department; a session step's department or the
+   * session's scope; then its school and the institution), or that were reassigned to them, by due.
    */
   async tasks(principal: Principal, now: number) {
     const owners = this.policy.steps.map((s) => [s.id, s.ownerRole] as const);
     const rows = await this.db.query<
-      (StepRow & {
-        exam_id: string;
-        discipline: string;
-        department_id: string;
-        exam_date: string;
-      })[]
+      {
+        exam_id: string | null;
+        session_id: string | null;
+        step_id: string;
+        clauses: string[];
+        status: string;
+        due_at: Date;
+        label: string;
+        unit_id: string;
+        on_date: string;
+      }[]
     >(
-      `SELECT s.*, e.discipline, e.department_id, e.exam_date
-         FROM exam_step s
-         JOIN exam e ON e.id = s.exam_id
-         JOIN unnest($2::text[], $3::text[]) AS o(step_id, role) ON o.step_id = s.step_id
-         JOIN org_unit d ON d.id = e.department_id
-         LEFT JOIN org_unit sc ON sc.id = d.parent_id
-        WHERE s.status IN ('open', 'overdue')
-          AND (s.assignee_id = $1
-               OR (s.assignee_id IS NULL AND EXISTS (SELECT 1 FROM role_assignment r
-                       WHERE r.person_id = $1 AND r.role = o.role
-                         AND r.scope_id IN (d.id, sc.id, sc.parent_id))))
-        ORDER BY s.due_at, s.exam_id, s.step_id`,
+      `WITH steps AS (
+         SELECT s.exam_id, NULL::text AS session_id, s.step_id, s.clauses, s.status, s.due_at,
+                s.assignee_id, e.discipline AS label, e.department_id AS unit_id, e.exam_date AS on_date
+           FROM exam_step s JOIN exam e ON e.id = s.exam_id
+          WHERE s.status IN ('open', 'overdue')
+         UNION ALL
+         SELECT NULL, s.session_id, s.step_id, s.clauses, s.status, s.due_at, s.assignee_id, ss.title,
+                COALESCE(NULLIF(split_part(s.step_id, '@', 2), ''), ss.scope_id), ss.start_date
+           FROM session_step s JOIN exam_session ss ON ss.id = s.session_id
+          WHERE s.status IN ('open', 'overdue'))
+       SELECT t.exam_id, t.session_id, t.step_id, t.clauses, t.status, t.due_at, t.label, t.unit_id, t.on_date
+         FROM steps t
+         JOIN unnest($2::text[], $3::text[]) AS o(rule_id, role)
+           ON o.rule_id = regexp_replace(t.step_id, '[#@].*$', '')
+         JOIN org_unit u ON u.id = t.unit_id
+         LEFT JOIN org_unit p ON p.id = u.parent_id
+        WHERE t.assignee_id = $1
+           OR (t.assignee_id IS NULL AND EXISTS (SELECT 1 FROM role_assignment r
+                 WHERE r.person_id = $1 AND r.role = o.role
+                   AND r.scope_id IN (u.id, p.id, p.parent_id)))
+        ORDER BY t.due_at, t.exam_id, t.session_id, t.step_id`,
       [principal.personId, owners.map((o) => o[0]), owners.map((o) => o[1])],
     );
     return {
@@ -528,9 +639,10 @@ export class ExamsService {
         const rule = findStep(this.policy, r.step_id);
         return {
           examId: r.exam_id,
-          discipline: r.discipline,
-          department: r.department_id,
-          examDate: r.exam_date,
+          sessionId: r.session_id,
+          discipline: r.label,
+          department: r.unit_id,
+          examDate: r.on_date,
           stepId: r.step_id,
           title: rule?.title[principal.language] ?? r.step_id,
           clauses: r.clauses,

@@ -9,8 +9,19 @@ import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
+  sessionStateQuery,
+  sessionWorkflowId,
+  SESSION_WORKFLOW_TYPE,
+  type SessionWorkflowInput,
+  type SessionWorkflowState,
+} from '../../workflows/session.contract';
+import {
+  DECIDE_REFUSALS,
   decideStepUpdate,
   examWorkflowId,
+  recordExamEventUpdate,
+  type ExamEventRequest,
+  type ExamWorkflowState,
   rescheduleExamUpdate,
   type RescheduleRequest,
   EXAM_WORKFLOW_TYPE,
@@ -75,28 +86,92 @@ export class TemporalGateway {
     }
   }
 
+  /** Starts `session-<id>`, which starts the exams' workflows (ABANDON: they outlive it). */
+  async startSession(input: SessionWorkflowInput): Promise<StartResult> {
+    const workflowId = sessionWorkflowId(input.sessionId);
+    try {
+      const handle = await this.client.workflow.start(SESSION_WORKFLOW_TYPE, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: SEARCH_ATTRIBUTE_KEYS.sessionId, value: input.sessionId },
+        ]),
+      });
+      return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError)
+        return { kind: 'already-started', workflowId };
+      throw error;
+    }
+  }
+
+  /** The session workflow's summary (its query answers after it has completed too). */
+  async sessionState(sessionId: string): Promise<SessionWorkflowState | undefined> {
+    try {
+      return await this.client.workflow
+        .getHandle(sessionWorkflowId(sessionId))
+        .query(sessionStateQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** A refusal from a workflow's Update validator (`<refusal>: <message>`), if it is one. */
+  private refusalOf(error: unknown): { refusal: DecideRefusal; message: string } | undefined {
+    if (!(error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure))
+      return undefined;
+    const match = /^([a-z-]+): (.*)$/s.exec(error.cause.message);
+    if (match === null || !(DECIDE_REFUSALS as readonly string[]).includes(match[1]))
+      return undefined;
+    return { refusal: match[1] as DecideRefusal, message: match[2] };
+  }
+
   /**
-   * Delivers a decision as an Update; `updateId` (from the Idempotency-Key, or the email link's id)
-   * makes repeats act once.
+   * Delivers a decision as an Update to an exam's workflow (or, with `workflowId`, a session's);
+   * `updateId` (from the Idempotency-Key, or the email link's id) makes repeats act once.
    */
   async decide(
     examId: string,
     request: DecideStepRequest,
     updateId: string,
+    workflowId = examWorkflowId(examId),
   ): Promise<DecideOutcome> {
-    const handle = this.client.workflow.getHandle(examWorkflowId(examId));
+    const handle = this.client.workflow.getHandle(workflowId);
     try {
       const result = await handle.executeUpdate(decideStepUpdate, { args: [request], updateId });
       return { kind: 'decided', result };
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-        const match =
-          /^(unknown-step|not-open|missing-actor|missing-reason|missing-assignee|not-allowed): (.*)$/s.exec(
-            error.cause.message,
-          );
-        if (match !== null)
-          return { kind: 'refused', refusal: match[1] as DecideRefusal, message: match[2] };
-      }
+      const refused = this.refusalOf(error);
+      if (refused !== undefined) return { kind: 'refused', ...refused };
+      if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
+      throw error;
+    }
+  }
+
+  /** An event of the exam's life (a violation, an act sent, an appeal, a case closed) as an Update. */
+  async recordEvent(
+    examId: string,
+    request: ExamEventRequest,
+    updateId: string,
+  ): Promise<
+    | { kind: 'done'; state: ExamWorkflowState }
+    | { kind: 'refused'; refusal: DecideRefusal; message: string }
+    | { kind: 'workflow-closed' }
+  > {
+    const handle = this.client.workflow.getHandle(examWorkflowId(examId));
+    try {
+      const state = await handle.executeUpdate(recordExamEventUpdate, {
+        args: [request],
+        updateId,
+      });
+      return { kind: 'done', state };
+    } catch (error) {
+      const refused = this.refusalOf(error);
+      if (refused !== undefined) return { kind: 'refused', ...refused };
       if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
       throw error;
     }

@@ -114,7 +114,7 @@ test('§5.7, row 12, GP 3 …: a whole exam from D − 2 months to the video pur
     30_000,
   );
   await expect(event(handle, dir, 'appealFiled', 'A-2', 'student')).rejects.toMatchObject({
-    cause: { message: expect.stringMatching(/appeal window closed/) },
+    cause: { message: expect.stringMatching(/appeal window closed/) as string },
   });
 
   // date(E) + 3 months: the case is still open, so the recordings are held, not deleted (§5.7).
