@@ -3,7 +3,8 @@ import { uniqueId, waitFor } from '../support';
 import { examStartingAt, useStack } from './harness';
 
 /** Issue 5: sign-in, tokens, API keys, rate limits, secure headers and the inbox. */
-const ctx = useStack();
+// GP 3's discussion alone (the slice); sessions.test.ts runs the whole policy.
+const ctx = useStack({ onlySteps: ['departmentDiscussion'] });
 
 const login = (email: string, password: string) =>
   ctx.stack.http('POST', '/auth/login', { body: { email, password } });

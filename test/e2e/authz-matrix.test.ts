@@ -72,6 +72,37 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
     dean: 'allow',
     admin: 'allow',
   },
+  // Events: recorded by the roles of EXAM_EVENTS (a proctor for violationFound); no one here is one.
+  'POST /exams/{id}/events': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    student: 'allow',
+  },
+  // Sessions: opened by the testing centre, a vice-rector or an admin; read by staff inside the
+  // session's scope; the row 4 step (testing centre, escalated to the vice-rector) is no caller's.
+  'POST /sessions': { ...everyone('deny'), admin: 'allow' },
+  'GET /sessions': staff,
+  'GET /sessions/{id}': staff,
+  'POST /sessions/{id}/steps/{step}/approve': {
+    ...everyone('deny'),
+    head: 'allow',
+    otherHead: 'allow',
+  },
+  'POST /sessions/{id}/steps/{step}/reject': {
+    ...everyone('deny'),
+    head: 'allow',
+    otherHead: 'allow',
+  },
+  'POST /sessions/{id}/steps/{step}/waive': {
+    ...everyone('deny'),
+    head: 'allow',
+    otherHead: 'allow',
+  },
+  'POST /sessions/{id}/steps/{step}/reassign': {
+    ...everyone('deny'),
+    head: 'allow',
+    otherHead: 'allow',
+  },
   'POST /plans/preview': staff,
   'GET /plans/preview/{file}': staff,
   'GET /links/{token}': everyone('allow'),
@@ -134,11 +165,27 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
   });
   expect(preview.status).toBe(201);
 
+  const sessionId = uniqueId('matrix-session');
+  const session = await ctx.stack.http('POST', '/sessions', {
+    body: {
+      id: sessionId,
+      title: 'Matrix session',
+      startDate: examDate,
+      scope: ctx.dir.schoolId,
+      exams: [
+        { discipline: `Matrix ${sessionId}`, department: ctx.dir.departmentId, examDate, startsAt },
+      ],
+    },
+    as: admin,
+  });
+  expect(session.status).toBe(201);
+
   const call = (route: string, caller: Caller) => {
     const [method, template] = route.split(' ');
+    const onSession = template.startsWith('/sessions/');
     const path = template
-      .replace('{id}', route.startsWith('DELETE') ? randomUUID() : examId)
-      .replace('{step}', 'departmentDiscussion')
+      .replace('{id}', route.startsWith('DELETE') ? randomUUID() : onSession ? sessionId : examId)
+      .replace('{step}', onSession ? 'scheduleApproval' : 'departmentDiscussion')
       .replace('{file}', String(preview.body.id))
       .replace('{token}', 'A'.repeat(43));
     const bodies: Record<string, unknown> = {
@@ -171,6 +218,23 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
       'POST /exams/{id}/steps/{step}/waive': { comment: 'matrix' },
       'POST /exams/{id}/steps/{step}/reassign': { personId: ctx.dir.head.id, comment: 'matrix' },
       'POST /plans/preview': { session: { startDate: '2027-06-07' }, exams: [] },
+      'POST /exams/{id}/events': { event: 'violationFound', caseId: 'V-1' },
+      'POST /sessions': {
+        title: 'Matrix',
+        startDate: examDate,
+        scope: ctx.dir.schoolId,
+        exams: [
+          {
+            discipline: `Matrix ${uniqueId(caller)}`,
+            department: ctx.dir.departmentId,
+            examDate,
+            startsAt,
+          },
+        ],
+      },
+      'POST /sessions/{id}/steps/{step}/reject': { comment: 'matrix' },
+      'POST /sessions/{id}/steps/{step}/waive': { comment: 'matrix' },
+      'POST /sessions/{id}/steps/{step}/reassign': { personId: ctx.dir.head.id, comment: 'matrix' },
     };
     const key = caller === 'anonymous' ? undefined : keys[caller];
     return ctx.stack.http(method, path, {

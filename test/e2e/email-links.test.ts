@@ -9,11 +9,12 @@ import { examStartingAt, useStack } from './harness';
  * confirmation page (GET changes nothing, so mail scanners cannot act); the page's POST consumes the
  * token once; used, expired and foreign tokens get a clear page, an audit record and no action.
  */
-const ctx = useStack();
+// GP 3's discussion alone (the slice); sessions.test.ts runs the whole policy.
+const ctx = useStack({ onlySteps: ['departmentDiscussion'] });
 
 async function register(tag: string) {
   // The drill policy: the step is due 20 s before the sitting; an hour away, nothing fires meanwhile.
-  const { examDate, startsAt } = examStartingAt(Date.now() + 3_600_000);
+  const { examDate, startsAt, endsAt } = examStartingAt(Date.now() + 3_600_000);
   const id = uniqueId(tag);
   const exam = {
     id,
@@ -22,6 +23,7 @@ async function register(tag: string) {
     department: ctx.dir.departmentId,
     examDate,
     startsAt,
+    endsAt,
   };
   const created = await ctx.stack.http('POST', '/exams', { body: exam, as: ctx.dir.head });
   expect(created.status).toBe(201);
@@ -130,7 +132,11 @@ test('GP 3, row 1: the head approves from the email; a mail scanner, a second cl
   // Two concurrent POSTs: exactly one acts.
   const both = await Promise.all([post(approve), post(approve)]);
   expect(both.map((r) => r.status).sort()).toEqual([200, 410]);
-  await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();
+  await waitFor(
+    'the approval in the read model',
+    async () => (await stepOf(exam.id)).status === 'approved',
+    30_000,
+  );
   expect(await acceptedUpdates(exam.id)).toBe(1);
   expect(await stepOf(exam.id)).toMatchObject({ status: 'approved', approvedBy: ctx.dir.head.id });
 
@@ -202,7 +208,11 @@ test('no secret (password, token, API key, link token) appears in logs, response
   });
   expect(key.status).toBe(201);
   expect((await post(approve)).status).toBe(200);
-  await ctx.stack.client.workflow.getHandle(`exam-${exam.id}`).result();
+  await waitFor(
+    'the approval in the read model',
+    async () => (await stepOf(exam.id)).status === 'approved',
+    30_000,
+  );
   // A failed login with the password in it must not be logged either.
   await ctx.stack.http('POST', '/auth/login', {
     body: { email: ctx.dir.head.email, password: 'wrong-secret-passphrase' },

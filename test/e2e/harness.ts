@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../migrations/data-source';
+import { DEFAULT_POLICY } from '../../sop/default-policy';
 import { freePort, ROOT, stopProcess } from '../../scripts/infra';
 import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
 import { testInfra, uniqueId, waitFor } from '../support';
@@ -90,6 +91,34 @@ export interface StackOptions {
   env?: () => Record<string, string>;
   /** The API's port, when something must know it in advance (an OIDC redirect URI). */
   port?: () => number;
+  /**
+   * Keep only these steps of the policy (an institution can drop steps the same way: `null` for a
+   * step in its policy file): tests of one step's slice run it alone, on the drill's seconds.
+   */
+  onlySteps?: string[];
+}
+
+/** The drill policy with every other step removed, written next to the test run's files. */
+function policyWithOnly(steps: string[], base: string): string {
+  const drill = JSON.parse(readFileSync(base, 'utf8')) as { version: string; steps?: object };
+  const removed = Object.fromEntries(
+    DEFAULT_POLICY.steps.filter((s) => !steps.includes(s.id)).map((s) => [s.id, null]),
+  );
+  const file = join(testInfra().varDir, `policy-only-${steps.join('-')}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ...drill,
+      version: `${drill.version}+only:${steps.join(',')}`,
+      steps: {
+        ...removed,
+        ...Object.fromEntries(
+          Object.entries(drill.steps ?? {}).filter(([id]) => steps.includes(id)),
+        ),
+      },
+    }),
+  );
+  return file;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -110,7 +139,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DEV_MAIL_DIR: infra.mailDir,
     ...(options.policyFile === null
       ? {}
-      : { POLICY_FILE: options.policyFile ?? join(ROOT, 'policies', 'drill.policy.json') }),
+      : {
+          POLICY_FILE:
+            options.onlySteps !== undefined
+              ? policyWithOnly(
+                  options.onlySteps,
+                  options.policyFile ?? join(ROOT, 'policies', 'drill.policy.json'),
+                )
+              : (options.policyFile ?? join(ROOT, 'policies', 'drill.policy.json')),
+        }),
     WORKER_SHUTDOWN_GRACE: '1s',
     LINK_SECRET: TEST_LINK_SECRET,
     ...options.env?.(),
@@ -223,7 +260,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export function examStartingAt(
   at: number,
   zone = 'Asia/Almaty',
-): { examDate: string; startsAt: string } {
+): { examDate: string; startsAt: string; endsAt: string } {
   const local = DateTime.fromMillis(at, { zone });
-  return { examDate: local.toISODate()!, startsAt: local.toISO({ suppressMilliseconds: false })! };
+  // A drill sitting of 5 seconds: the exam's life after E runs on the drill's seconds too.
+  const end = DateTime.min(local.plus({ seconds: 5 }), local.endOf('day'));
+  return {
+    examDate: local.toISODate()!,
+    startsAt: local.toISO({ suppressMilliseconds: false })!,
+    endsAt: end.toISO({ suppressMilliseconds: false })!,
+  };
 }

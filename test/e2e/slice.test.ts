@@ -8,7 +8,8 @@ import { examStartingAt, useStack } from './harness';
  * worker process → activities → PostgreSQL read model and SMTP catcher. The drill policy counts
  * the step's offsets in seconds (D − 20 s, reminder 10 s before), so it runs in real time.
  */
-const ctx = useStack();
+// GP 3's discussion alone (the slice); sessions.test.ts runs the whole policy.
+const ctx = useStack({ onlySteps: ['departmentDiscussion'] });
 
 test('GET /health reports PostgreSQL and Temporal up', async () => {
   const answer = await ctx.stack.http('GET', '/health');
@@ -68,13 +69,14 @@ test('POST /exams rejects bad input with a 400 naming each field, and saves noth
 
 test('GP 3 / row 1: the slice runs end to end — reminder by email, approval over HTTP acting once, workflow completed', async () => {
   // Due 20 s before the start (at +40 s), reminded 30 s before the due (at +10 s).
-  const { examDate, startsAt } = examStartingAt(Date.now() + 60_000);
+  const { examDate, startsAt, endsAt } = examStartingAt(Date.now() + 60_000);
   const exam = {
     id: uniqueId('e2e-slice'),
     discipline: 'Human anatomy',
     department: ctx.dir.departmentId,
     examDate,
     startsAt,
+    endsAt,
   };
   const head = ctx.dir.head;
 
@@ -192,13 +194,15 @@ test('GP 3 / row 1: the slice runs end to end — reminder by email, approval ov
 });
 
 test('GP 3 / row 1: an approval racing the opening of the step leaves the read model approved', async () => {
-  const { examDate, startsAt } = examStartingAt(Date.now() + 120_000);
+  // Due 20 s before the start: the approval right after registering is well before it.
+  const { examDate, startsAt, endsAt } = examStartingAt(Date.now() + 40_000);
   const exam = {
     id: uniqueId('e2e-race'),
     discipline: 'Physiology',
     department: ctx.dir.departmentId,
     examDate,
     startsAt,
+    endsAt,
   };
   const key = uniqueId('register');
   const registered = await ctx.stack.http('POST', '/exams', {

@@ -155,7 +155,9 @@ test('GP 4, rows 2–5: the session steps run with their dues (GP 4 per departme
   // A dean is above the department head: may waive GP 4's step, not complete it.
   await expect(
     approve(handle, dir, `commissionComposition@${dir.otherDepartmentId}`, 'dean'),
-  ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/only department_head/) as string } });
+  ).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/only department_head/) as string },
+  });
   await approve(handle, dir, `commissionComposition@${dir.otherDepartmentId}`, 'department_head');
   await approve(handle, dir, 'scheduleApproval', 'testing_centre');
   expect((await steps(handle)).some((s) => s.stepId === 'proctorInstructions')).toBe(false);
