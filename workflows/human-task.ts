@@ -182,12 +182,13 @@ export class HumanTask {
       this.hooks.onOverdue?.();
       // The first escalation belongs to the due instant itself (its outbox key is stable).
       let escalateAt = this.state.dueAt;
+      // When this escalation was due to go out: the overdue moment, then each wake-up.
+      let triggeredAt = overdueAt;
       // …and again every working day until done, waived or given a new due.
       while (!this.done && this.epoch === epoch) {
-        const triggeredAt = Date.now();
         this.transition({ escalationsSent: [...this.state.escalationsSent, escalateAt] });
         if (this.state.escalation.length > 0)
-          await this.notify('escalation', triggeredAt, escalateAt, {
+          await this.notify('escalation', Date.now(), escalateAt, {
             overdueSince: this.state.dueAt,
           });
         let next: number;
@@ -215,6 +216,7 @@ export class HumanTask {
         }
         escalateAt = next;
         if (await this.waitUntil(escalateAt, epoch)) break;
+        triggeredAt = Date.now();
       }
     }
   }

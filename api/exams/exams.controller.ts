@@ -129,6 +129,14 @@ export class ExamsController {
       throw badRequest('limit', 'must be a whole number from 1 to 200');
     if (overdue !== undefined && overdue !== 'true' && overdue !== 'false')
       throw badRequest('overdue', 'must be true or false');
+    for (const [name, value] of [
+      ['department', department],
+      ['session', session],
+    ] as const) {
+      // eslint-disable-next-line no-control-regex -- control characters are what this rejects
+      if (value !== undefined && (value.length > 64 || /[\u0000-\u001f\u007f]/.test(value)))
+        throw badRequest(name, 'must be an id of at most 64 characters without control characters');
+    }
     if (cursor !== undefined) {
       try {
         const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

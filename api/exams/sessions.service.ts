@@ -350,7 +350,8 @@ export class SessionsService {
         department: e.department_id,
         examDate: e.exam_date,
         phase: e.phase,
-        workflow: starts.get(e.id) ?? 'pending',
+        // From the session workflow's query; "unknown" when no worker answered in time.
+        workflow: workflow === undefined ? 'unknown' : (starts.get(e.id) ?? 'pending'),
         openSteps: e.open_steps,
         overdueSteps: e.overdue_steps,
       })),

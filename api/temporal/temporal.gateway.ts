@@ -110,13 +110,23 @@ export class TemporalGateway {
 
   /** The session workflow's summary (its query answers after it has completed too). */
   async sessionState(sessionId: string): Promise<SessionWorkflowState | undefined> {
+    // A query needs a worker; when none answers within 2 s the caller reads the read model alone.
+    const query = this.client.workflow
+      .getHandle(sessionWorkflowId(sessionId))
+      .query(sessionStateQuery)
+      .catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), 2_000);
+    });
     try {
-      return await this.client.workflow
-        .getHandle(sessionWorkflowId(sessionId))
-        .query(sessionStateQuery);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
+      return await Promise.race([query, timeout]);
+    } finally {
+      clearTimeout(timer);
+      query.catch(() => undefined);
     }
   }
 
