@@ -9,7 +9,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { testServerPath } from '../scripts/infra';
+import { registerSearchAttributes, testServerPath } from '../scripts/infra';
 import { calendarYears } from '../sop/calendar';
 import { DEFAULT_POLICY } from '../sop/default-policy';
 import { resolveCalendar } from '../sop/holidays';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping(
     path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
   );
+  await registerSearchAttributes(env.connection);
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     logger: undefined,

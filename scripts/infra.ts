@@ -436,3 +436,19 @@ export async function startTemporalDevServer(options: {
       }),
   };
 }
+
+/** temporal.api.enums.v1.IndexedValueType */
+const INDEXED_TYPES = { Keyword: 2, Bool: 5, Datetime: 6 } as const;
+
+/**
+ * Registers the workflows' search attributes on a server the CLI did not start with them (the
+ * time-skipping test server of the workflow tests and benchmarks).
+ */
+export async function registerSearchAttributes(connection: Connection): Promise<void> {
+  await connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      Object.values(SEARCH_ATTRIBUTES).map((sa) => [sa.name, INDEXED_TYPES[sa.type]]),
+    ),
+  });
+}

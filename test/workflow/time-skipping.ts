@@ -8,21 +8,14 @@ import { createActivities } from '../../activities';
 import { SmtpMailer } from '../../activities/mailer';
 import { insertExam } from '../../api/exams/exams.repository';
 import { createDataSource } from '../../migrations/data-source';
-import { testServerPath } from '../../scripts/infra';
+import { registerSearchAttributes, testServerPath } from '../../scripts/infra';
 import { calendarYears } from '../../sop/calendar';
 import { resolveCalendar } from '../../sop/holidays';
 import type { Policy } from '../../sop/policy';
-import {
-  examWorkflowId,
-  SEARCH_ATTRIBUTES,
-  type ExamWorkflowInput,
-} from '../../workflows/exam.contract';
+import { examWorkflowId, type ExamWorkflowInput } from '../../workflows/exam.contract';
 import { examWorkflow } from '../../workflows/exam.workflow';
 import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
 import { testInfra, uniqueId } from '../support';
-
-/** temporal.api.enums.v1.IndexedValueType */
-const INDEXED_TYPES = { Keyword: 2, Bool: 5, Datetime: 6 } as const;
 
 export interface TimeSkipping {
   env: TestWorkflowEnvironment;
@@ -63,12 +56,7 @@ export function useTimeSkipping(): TimeSkipping {
       path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
     );
     // The workflows' search attributes (registered on the dev server by scripts/infra.ts).
-    await ctx.env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(
-        Object.values(SEARCH_ATTRIBUTES).map((sa) => [sa.name, INDEXED_TYPES[sa.type]]),
-      ),
-    });
+    await registerSearchAttributes(ctx.env.connection);
     ctx.worker = await Worker.create({
       connection: ctx.env.nativeConnection,
       taskQueue: uniqueId('wf-exam'),
