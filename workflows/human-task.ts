@@ -182,8 +182,6 @@ export class HumanTask {
       this.hooks.onOverdue?.();
       // The first escalation belongs to the due instant itself (its outbox key is stable).
       let escalateAt = this.state.dueAt;
-      // When this escalation was due to go out: the overdue moment, then each wake-up.
-      let triggeredAt = overdueAt;
       // …and again every working day until done, waived or given a new due.
       while (!this.done && this.epoch === epoch) {
         this.transition({ escalationsSent: [...this.state.escalationsSent, escalateAt] });
@@ -193,13 +191,12 @@ export class HumanTask {
           });
         let next: number;
         try {
-          // From when this one went out: an escalation sent late (the worker was down, or the due
-          // was moved into the past) stands for the days it missed, not one email per missed day.
-          next = nextEscalation(
-            this.ctx.policy,
-            this.ctx.calendar,
-            Math.max(escalateAt, triggeredAt),
-          );
+          // The working day after this one; when that has passed too (the worker was down, or the
+          // due was moved into the past), the one just sent stood for the missed days: the next is
+          // the working day after now, not one email per missed day.
+          next = nextEscalation(this.ctx.policy, this.ctx.calendar, escalateAt);
+          if (next <= Date.now())
+            next = nextEscalation(this.ctx.policy, this.ctx.calendar, Date.now());
         } catch (error) {
           if (!(error instanceof CalendarRangeError)) throw error;
           // Past the years the calendar was resolved for: escalation pauses (audited) until the
@@ -216,7 +213,6 @@ export class HumanTask {
         }
         escalateAt = next;
         if (await this.waitUntil(escalateAt, epoch)) break;
-        triggeredAt = Date.now();
       }
     }
   }
