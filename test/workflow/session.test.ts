@@ -1,8 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { insertExam } from '../../api/exams/exams.repository';
-import { calendarYears } from '../../sop/calendar';
 import { DEFAULT_POLICY } from '../../sop/default-policy';
-import { resolveCalendar } from '../../sop/holidays';
 import type { Role } from '../../sop/policy';
 import {
   decideStepUpdate,
@@ -10,15 +7,11 @@ import {
   SEARCH_ATTRIBUTES,
   type StepState,
 } from '../../workflows/exam.contract';
-import {
-  sessionStateQuery,
-  sessionWorkflowId,
-  type SessionWorkflowInput,
-} from '../../workflows/session.contract';
-import { sessionWorkflow } from '../../workflows/session.workflow';
-import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
+import { sessionStateQuery } from '../../workflows/session.contract';
+import { type sessionWorkflow } from '../../workflows/session.workflow';
+import type { DirectoryFixture } from '../directory-fixture';
 import { uniqueId, waitFor } from '../support';
-import { saveHistory, useTimeSkipping } from './time-skipping';
+import { saveHistory, startSession, useTimeSkipping } from './time-skipping';
 
 /**
  * The session workflow (issue 6): the session-level steps of GP 4 and rows 3–5 as human tasks, and
@@ -29,67 +22,13 @@ import { saveHistory, useTimeSkipping } from './time-skipping';
 const ctx = useTimeSkipping();
 const endOf = (date: string) => Date.parse(`${date}T23:59:59.999+05:00`);
 
-async function startSession(summer: boolean) {
-  const sessionId = uniqueId(summer ? 'summer' : 'winter');
-  const dir = await seedDirectory(ctx.db, sessionId);
-  const days = ['2027-03-16', '2027-03-18'];
-  const exams = days.map((day, i) => ({
-    examId: `${sessionId}-e${i + 1}`,
-    discipline: `Discipline ${i + 1}`,
-    departmentId: dir.departmentId,
-    facts: {
-      examId: `${sessionId}-e${i + 1}`,
-      days: [day],
-      startsAt: Date.parse(`${day}T09:00:00+05:00`),
-      endsAt: Date.parse(`${day}T12:00:00+05:00`),
-      expectedWorks: 50,
-      summer,
-      retake: false,
-    },
-  }));
-  await ctx.db.query(
-    `INSERT INTO exam_session (id, title, start_date, summer, scope_id, policy_version, workflow_id, created_by)
-     VALUES ($1, $2, '2027-03-01', $3, $4, $5, $6, 'test')`,
-    [
-      sessionId,
-      'Spring 2027',
-      summer,
-      dir.schoolId,
-      DEFAULT_POLICY.version,
-      sessionWorkflowId(sessionId),
-    ],
-  );
-  for (const exam of exams)
-    await insertExam(ctx.db, {
-      id: exam.examId,
-      discipline: exam.discipline,
-      departmentId: dir.departmentId,
-      examDate: exam.facts.days[0],
-      startsAt: new Date(exam.facts.startsAt),
-      policyVersion: DEFAULT_POLICY.version,
-      workflowId: `exam-${exam.examId}`,
-      sessionId,
-    });
-  const input: SessionWorkflowInput = {
-    sessionId,
-    title: 'Spring 2027',
-    scopeId: dir.schoolId,
-    facts: {
-      startDate: '2027-03-01',
-      summer,
-      departments: [dir.departmentId, dir.otherDepartmentId],
-    },
+const startWith = (summer: boolean) =>
+  startSession(ctx, uniqueId(summer ? 'summer' : 'winter'), {
     policy: DEFAULT_POLICY,
-    calendar: resolveCalendar(DEFAULT_POLICY, calendarYears(['2027-03-01', ...days])),
-    exams,
-  };
-  const handle = await ctx.env.client.workflow.start(sessionWorkflow, {
-    taskQueue: ctx.worker.options.taskQueue,
-    workflowId: sessionWorkflowId(sessionId),
-    args: [input],
+    startDate: '2027-03-01',
+    summer,
+    examDays: ['2027-03-16', '2027-03-18'],
   });
-  return { handle, dir, sessionId, exams };
-}
 
 const steps = async (handle: WorkflowHandle<typeof sessionWorkflow>) =>
   (await handle.query(sessionStateQuery)).steps;
@@ -121,7 +60,7 @@ async function approve(
 }
 
 test('GP 4, rows 2–5: the session steps run with their dues (GP 4 per department), the exams start as children that outlive the session', async () => {
-  const { handle, dir, sessionId, exams } = await startSession(false);
+  const { handle, dir, sessionId, exams } = await startWith(false);
   const opened = await waitFor(
     'the session steps to open',
     async () => {
@@ -205,7 +144,7 @@ test('GP 4, rows 2–5: the session steps run with their dues (GP 4 per departme
 });
 
 test('row 4: a summer session has its schedule approved S − 1 week', async () => {
-  const { handle } = await startSession(true);
+  const { handle } = await startWith(true);
   const schedule = await waitFor(
     'the schedule step',
     async () => (await steps(handle)).find((s) => s.stepId === 'scheduleApproval'),

@@ -13,10 +13,12 @@ import {
   type StepState,
 } from '../../workflows/exam.contract';
 import type { examWorkflow } from '../../workflows/exam.workflow';
+import { sessionStateQuery } from '../../workflows/session.contract';
+import type { sessionWorkflow } from '../../workflows/session.workflow';
 import type { DirectoryFixture } from '../directory-fixture';
 import { uniqueId, waitFor } from '../support';
 import { onlySteps } from './policies';
-import { skipTo, startExam, useTimeSkipping } from './time-skipping';
+import { skipTo, startExam, startSession, useTimeSkipping } from './time-skipping';
 
 /**
  * Every step of the default policy as a human task (issue 6 "Tests"), each test named by its
@@ -33,7 +35,7 @@ import { skipTo, startExam, useTimeSkipping } from './time-skipping';
  */
 
 const ctx = useTimeSkipping();
-type Handle = WorkflowHandle<typeof examWorkflow>;
+type Handle = WorkflowHandle<typeof examWorkflow> | WorkflowHandle<typeof sessionWorkflow>;
 
 const ZONE_OFFSET = '+05:00';
 const endOf = (date: string) => Date.parse(`${date}T23:59:59.999${ZONE_OFFSET}`);
@@ -62,9 +64,48 @@ interface StepCase {
   due: number;
   days?: string[];
   works?: number;
+  /** A session step (session-<id>); `DEPT` in the key stands for the fixture's department. */
+  session?: true;
 }
 
 const CASES: StepCase[] = [
+  // The session's steps (S = Monday 1 March 2027), run by session-<id>.
+  {
+    name: 'GP 4, row 2: commission composition of each department due S − 2 months (Fri 1 Jan, New Year → Thu 31 Dec)',
+    rule: 'commissionComposition',
+    key: 'commissionComposition@DEPT',
+    steps: ['commissionComposition'],
+    opening: 'start',
+    session: true,
+    due: endOf('2026-12-31'),
+  },
+  {
+    name: 'row 4: written-exam schedule approved by the testing centre S − 2 weeks',
+    rule: 'scheduleApproval',
+    key: 'scheduleApproval',
+    steps: ['scheduleApproval'],
+    opening: 'start',
+    session: true,
+    due: endOf('2027-02-15'),
+  },
+  {
+    name: 'row 3: proctors and responsible staff approved S − 1 week',
+    rule: 'proctorsApproval',
+    key: 'proctorsApproval',
+    steps: ['proctorsApproval'],
+    opening: 'start',
+    session: true,
+    due: endOf('2027-02-22'),
+  },
+  {
+    name: 'row 5: proctor instructions issued S − 1 day (Sun 28 Feb → Fri 26 Feb)',
+    rule: 'proctorInstructions',
+    key: 'proctorInstructions',
+    steps: ['proctorInstructions'],
+    opening: 'start',
+    session: true,
+    due: endOf('2027-02-26'),
+  },
   {
     name: 'GP 3, row 1: department discussion due D − 2 months (Sat 16 Jan → Fri 15 Jan)',
     rule: 'departmentDiscussion',
@@ -181,8 +222,10 @@ const CASES: StepCase[] = [
   },
 ];
 
-async function state(handle: Handle) {
-  return handle.query(examStateQuery);
+const isSession = (handle: Handle) => handle.workflowId.startsWith('session-');
+
+async function state(handle: Handle): Promise<{ steps: StepState[] }> {
+  return isSession(handle) ? handle.query(sessionStateQuery) : handle.query(examStateQuery);
 }
 
 async function stepOf(handle: Handle, key: string): Promise<StepState | undefined> {
@@ -291,20 +334,26 @@ describe.each(CASES)('$name', (c) => {
     const owner = rule.ownerRole;
     const above = rule.escalation[0];
     const scenarios = ['ontime', 'overdue', 'waived', 'returned'] as const;
-    const exams = await Promise.all(
+    const exams: { handle: Handle; dir: DirectoryFixture }[] = await Promise.all(
       scenarios.map((s) =>
-        startExam(ctx, uniqueId(`st-${s}`), {
-          policy,
-          days: c.days ?? ['2027-03-16'],
-          expectedWorks: c.works ?? 100,
-        }),
+        c.session
+          ? startSession(ctx, uniqueId(`ss-${s}`), { policy, startDate: '2027-03-01' })
+          : startExam(ctx, uniqueId(`st-${s}`), {
+              policy,
+              days: c.days ?? ['2027-03-16'],
+              expectedWorks: c.works ?? 100,
+            }),
       ),
     );
+    // GP 4's step is keyed by each exam's own department.
+    const keyOf = (dir: DirectoryFixture) => c.key.replace('DEPT', dir.departmentId);
     if (c.opening !== 'start') await skipTo(ctx.env, E + 60_000);
     for (const { handle, dir } of exams) await open(handle, dir, c.opening);
     if (c.opening === 'missed') await skipTo(ctx.env, endOf('2027-03-19') + 60_000);
     const opened = await Promise.all(
-      exams.map(({ handle }) => waitFor(`${c.key} to open`, () => stepOf(handle, c.key), 30_000)),
+      exams.map(({ handle, dir }) =>
+        waitFor(`${c.key} to open`, () => stepOf(handle, keyOf(dir)), 30_000),
+      ),
     );
     for (const step of opened) {
       expect(step.dueAt).toBe(c.due);
@@ -313,26 +362,55 @@ describe.each(CASES)('$name', (c) => {
     }
 
     const [ontime, overdue, waived, returned] = exams;
-    const onTime = await decide(ontime.handle, ontime.dir, c.key, 'approve', owner, 'done');
+    const onTime = await decide(
+      ontime.handle,
+      ontime.dir,
+      keyOf(ontime.dir),
+      'approve',
+      owner,
+      'done',
+    );
     expect(onTime).toMatchObject({ status: 'approved', late: false });
-    await decide(waived.handle, waived.dir, c.key, 'waive', above, 'not needed this session');
-    await decide(returned.handle, returned.dir, c.key, 'reject', owner, 'fix the second item');
-    const resubmitted = await decide(returned.handle, returned.dir, c.key, 'approve', owner);
+    await decide(
+      waived.handle,
+      waived.dir,
+      keyOf(waived.dir),
+      'waive',
+      above,
+      'not needed this session',
+    );
+    await decide(
+      returned.handle,
+      returned.dir,
+      keyOf(returned.dir),
+      'reject',
+      owner,
+      'fix the second item',
+    );
+    const resubmitted = await decide(
+      returned.handle,
+      returned.dir,
+      keyOf(returned.dir),
+      'approve',
+      owner,
+    );
     expect(resubmitted).toMatchObject({ status: 'approved', late: false });
     // The owner may not waive their own step.
     await expect(
-      decide(overdue.handle, overdue.dir, c.key, 'waive', owner, 'x'),
+      decide(overdue.handle, overdue.dir, keyOf(overdue.dir), 'waive', owner, 'x'),
     ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/may waive/) as string } });
 
     // The untouched one: reminded at each instant, overdue at the due with the next role told, and
     // again at 09:00 on each of the next two working days.
     const reminders = expectedReminders(c.due, opened[1].openedAt);
     for (const at of reminders)
-      await reach(overdue.handle, c.key, at, 'a reminder', (s) => s.remindersSent.includes(at));
+      await reach(overdue.handle, keyOf(overdue.dir), at, 'a reminder', (s) =>
+        s.remindersSent.includes(at),
+      );
     const escalations = [c.due];
     await reach(
       overdue.handle,
-      c.key,
+      keyOf(overdue.dir),
       c.due,
       'the overdue escalation',
       (s) => s.escalationsSent.length > 0,
@@ -340,11 +418,11 @@ describe.each(CASES)('$name', (c) => {
     for (let k = 0; k < 2; k++) {
       const next = nextWorkingMorning(escalations[escalations.length - 1]);
       escalations.push(next);
-      await reach(overdue.handle, c.key, next, 'the next escalation', (s) =>
+      await reach(overdue.handle, keyOf(overdue.dir), next, 'the next escalation', (s) =>
         s.escalationsSent.includes(next),
       );
     }
-    const late = (await stepOf(overdue.handle, c.key))!;
+    const late = (await stepOf(overdue.handle, keyOf(overdue.dir)))!;
     expect(late.status).toBe('overdue');
     expect(late.overdueAt! - c.due).toBeGreaterThanOrEqual(0);
     expect(late.overdueAt! - c.due).toBeLessThan(1_000);
@@ -352,18 +430,19 @@ describe.each(CASES)('$name', (c) => {
     expect(late.escalationsSent).toEqual(escalations);
 
     const done = await Promise.all(
-      [ontime, waived, returned].map(({ handle }) => stepOf(handle, c.key)),
+      [ontime, waived, returned].map(({ handle, dir }) => stepOf(handle, keyOf(dir))),
     );
     expect(done.map((s) => s?.status)).toEqual(['approved', 'waived', 'approved']);
     expect(done.map((s) => s?.escalationsSent)).toEqual([[], [], []]);
     expect(done[2]).toMatchObject({ rejections: 1, rejectedBy: returned.dir.byRole[owner]!.id });
 
+    const column = c.session ? 'session_id' : 'exam_id';
     // The emails: escalations go to the holder of the next role, each at its instant.
     const outbox = await ctx.db.query<
       { kind: string; recipient: string; scheduled_for: Date; clauses: string[] }[]
     >(
-      `SELECT kind, recipient, scheduled_for, clauses FROM outbox WHERE exam_id = $1 AND step_id = $2 ORDER BY scheduled_for, kind`,
-      [overdue.handle.workflowId.replace(/^exam-/, ''), c.key],
+      `SELECT kind, recipient, scheduled_for, clauses FROM outbox WHERE ${column} = $1 AND step_id = $2 ORDER BY scheduled_for, kind`,
+      [overdue.handle.workflowId.replace(/^(exam|session)-/, ''), keyOf(overdue.dir)],
     );
     const escalated = outbox.filter((r) => r.kind === 'step.escalation');
     expect(escalated.map((r) => r.scheduled_for.getTime())).toEqual(late.escalationsSent);
@@ -375,8 +454,8 @@ describe.each(CASES)('$name', (c) => {
 
     // The audit trail names the step's clauses on every record.
     const audit = await ctx.db.query<{ action: string; clauses: string[]; actor: string }[]>(
-      `SELECT action, clauses, actor FROM audit_log WHERE exam_id = $1 AND step_id = $2 ORDER BY seq`,
-      [waived.handle.workflowId.replace(/^exam-/, ''), c.key],
+      `SELECT action, clauses, actor FROM audit_log WHERE ${column} = $1 AND step_id = $2 ORDER BY seq`,
+      [waived.handle.workflowId.replace(/^(exam|session)-/, ''), keyOf(waived.dir)],
     );
     expect(audit.map((a) => a.action)).toContain('step.waived');
     expect(audit.find((a) => a.action === 'step.waived')!.actor).toBe(waived.dir.byRole[above]!.id);

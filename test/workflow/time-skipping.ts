@@ -14,6 +14,8 @@ import { resolveCalendar } from '../../sop/holidays';
 import type { Policy } from '../../sop/policy';
 import { examWorkflowId, type ExamWorkflowInput } from '../../workflows/exam.contract';
 import { examWorkflow } from '../../workflows/exam.workflow';
+import { sessionWorkflowId, type SessionWorkflowInput } from '../../workflows/session.contract';
+import { sessionWorkflow } from '../../workflows/session.workflow';
 import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
 import { testInfra, uniqueId } from '../support';
 
@@ -130,6 +132,79 @@ export async function startExam(ctx: TimeSkipping, examId: string, options: Exam
     args: [input],
   });
   return { handle, dir, input };
+}
+
+export interface SessionOptions {
+  policy: Policy;
+  /** S. */
+  startDate: string;
+  summer?: boolean;
+  /** One exam per day (none: the session's own steps alone). */
+  examDays?: string[];
+}
+
+/** Registers a session (and its exams) and starts `session-<id>`, as the API does. */
+export async function startSession(ctx: TimeSkipping, sessionId: string, options: SessionOptions) {
+  const dir = await seedDirectory(ctx.db, sessionId);
+  const summer = options.summer ?? false;
+  const days = options.examDays ?? [];
+  const exams = days.map((day, i) => ({
+    examId: `${sessionId}-e${i + 1}`,
+    discipline: `Discipline ${i + 1}`,
+    departmentId: dir.departmentId,
+    facts: {
+      examId: `${sessionId}-e${i + 1}`,
+      days: [day],
+      startsAt: Date.parse(`${day}T09:00:00+05:00`),
+      endsAt: Date.parse(`${day}T12:00:00+05:00`),
+      expectedWorks: 50,
+      summer,
+      retake: false,
+    },
+  }));
+  await ctx.db.query(
+    `INSERT INTO exam_session (id, title, start_date, summer, scope_id, policy_version, workflow_id, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'test')`,
+    [
+      sessionId,
+      'Spring 2027',
+      options.startDate,
+      summer,
+      dir.schoolId,
+      options.policy.version,
+      sessionWorkflowId(sessionId),
+    ],
+  );
+  for (const exam of exams)
+    await insertExam(ctx.db, {
+      id: exam.examId,
+      discipline: exam.discipline,
+      departmentId: dir.departmentId,
+      examDate: exam.facts.days[0],
+      startsAt: new Date(exam.facts.startsAt),
+      policyVersion: options.policy.version,
+      workflowId: examWorkflowId(exam.examId),
+      sessionId,
+    });
+  const input: SessionWorkflowInput = {
+    sessionId,
+    title: 'Spring 2027',
+    scopeId: dir.schoolId,
+    facts: {
+      startDate: options.startDate,
+      summer,
+      departments: [dir.departmentId, dir.otherDepartmentId],
+    },
+    policy: options.policy,
+    calendar: resolveCalendar(options.policy, calendarYears([options.startDate, ...days])),
+    exams,
+  };
+  const handle = await ctx.env.client.workflow.start(sessionWorkflow, {
+    taskQueue: ctx.worker.options.taskQueue,
+    workflowId: sessionWorkflowId(sessionId),
+    args: [input],
+  });
+  return { handle, dir, sessionId, exams };
 }
 
 /**
