@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_POLICY } from '../../sop/default-policy';
+import { resolveCalendar } from '../../sop/holidays';
 import type { Role } from '../../sop/policy';
 import {
   decideStepUpdate,
@@ -254,4 +255,43 @@ test('issue 6: rescheduling moves every open due; moving the exam earlier makes 
     dueAt: Date.parse('2027-02-26T23:59:59.999+05:00'),
   });
   expect(find(await stepsOf(handle), 'departmentDiscussion')!.status).toBe('approved');
+});
+
+test('DEADLINES.md "decree transfers": a new calendar reaches a running exam as an Update and moves its open dues', async () => {
+  const { handle, dir, input } = await startExam(ctx, uniqueId('decree'), {
+    policy: DEFAULT_POLICY,
+    days: ['2027-03-16'],
+  });
+  await opened(handle, 'examinerList');
+  // A decree: Friday 12 March becomes a day off, Saturday 13 March a working day instead.
+  const decree = resolveCalendar(
+    {
+      ...DEFAULT_POLICY,
+      transfers: [{ dayOff: '2027-03-12', workingDay: '2027-03-13', decree: 'No. 123' }],
+    },
+    input.calendar.years,
+  );
+  const after = await handle.executeUpdate(rescheduleExamUpdate, {
+    args: [
+      {
+        facts: input.facts,
+        calendar: decree,
+        actor: dir.head.id,
+        actorName: dir.head.fullName,
+        reason: 'Government decree No. 123',
+      },
+    ],
+  });
+  // D − 2 days = Sunday 14 March → the previous working day is now Saturday 13 March.
+  expect(find(after.steps, 'examinerList')!.dueAt).toBe(
+    Date.parse('2027-03-13T23:59:59.999+05:00'),
+  );
+  expect(find(after.steps, 'departmentDiscussion')!.dueAt).toBe(
+    Date.parse('2027-01-15T23:59:59.999+05:00'),
+  );
+  const audit = await ctx.db.query<{ action: string }[]>(
+    `SELECT action FROM audit_log WHERE exam_id = $1 AND step_id = 'examinerList' ORDER BY seq`,
+    [input.examId],
+  );
+  expect(audit.map((a) => a.action)).toContain('step.rescheduled');
 });
