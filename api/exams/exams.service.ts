@@ -569,8 +569,8 @@ export class ExamsService {
       examId,
       event: dto.event,
       caseId: dto.caseId,
-      phase: outcome.state.phase,
-      holds: outcome.state.holds.map((h) => ({
+      phase: outcome.result.phase,
+      holds: outcome.result.holds.map((h) => ({
         caseId: h.caseId,
         kind: h.kind,
         since: this.iso(h.since),

@@ -5,7 +5,11 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  TypedSearchAttributes,
+  type UpdateDefinition,
+} from '@temporalio/common';
 import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
@@ -35,6 +39,11 @@ import {
 export type StartResult =
   | { kind: 'started'; workflowId: string; runId: string }
   | { kind: 'already-started'; workflowId: string };
+
+export type UpdateOutcome<Ret> =
+  | { kind: 'done'; result: Ret }
+  | { kind: 'refused'; refusal: DecideRefusal; message: string }
+  | { kind: 'workflow-closed' };
 
 export type DecideOutcome =
   | { kind: 'decided'; result: DecideStepResult }
@@ -141,6 +150,27 @@ export class TemporalGateway {
   }
 
   /**
+   * Runs an Update on a workflow: its result, or the validator's refusal, or "closed" when the
+   * workflow has completed; `updateId` makes a repeat act once.
+   */
+  private async update<Ret, Args extends [unknown, ...unknown[]]>(
+    workflowId: string,
+    definition: UpdateDefinition<Ret, Args>,
+    args: Args,
+    updateId: string,
+  ): Promise<UpdateOutcome<Ret>> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    try {
+      return { kind: 'done', result: await handle.executeUpdate(definition, { args, updateId }) };
+    } catch (error) {
+      const refused = this.refusalOf(error);
+      if (refused !== undefined) return { kind: 'refused', ...refused };
+      if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
+      throw error;
+    }
+  }
+
+  /**
    * Delivers a decision as an Update to an exam's workflow (or, with `workflowId`, a session's);
    * `updateId` (from the Idempotency-Key, or the email link's id) makes repeats act once.
    */
@@ -150,41 +180,17 @@ export class TemporalGateway {
     updateId: string,
     workflowId = examWorkflowId(examId),
   ): Promise<DecideOutcome> {
-    const handle = this.client.workflow.getHandle(workflowId);
-    try {
-      const result = await handle.executeUpdate(decideStepUpdate, { args: [request], updateId });
-      return { kind: 'decided', result };
-    } catch (error) {
-      const refused = this.refusalOf(error);
-      if (refused !== undefined) return { kind: 'refused', ...refused };
-      if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
-      throw error;
-    }
+    const outcome = await this.update(workflowId, decideStepUpdate, [request], updateId);
+    return outcome.kind === 'done' ? { kind: 'decided', result: outcome.result } : outcome;
   }
 
   /** An event of the exam's life (a violation, an act sent, an appeal, a case closed) as an Update. */
-  async recordEvent(
+  recordEvent(
     examId: string,
     request: ExamEventRequest,
     updateId: string,
-  ): Promise<
-    | { kind: 'done'; state: ExamWorkflowState }
-    | { kind: 'refused'; refusal: DecideRefusal; message: string }
-    | { kind: 'workflow-closed' }
-  > {
-    const handle = this.client.workflow.getHandle(examWorkflowId(examId));
-    try {
-      const state = await handle.executeUpdate(recordExamEventUpdate, {
-        args: [request],
-        updateId,
-      });
-      return { kind: 'done', state };
-    } catch (error) {
-      const refused = this.refusalOf(error);
-      if (refused !== undefined) return { kind: 'refused', ...refused };
-      if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
-      throw error;
-    }
+  ): Promise<UpdateOutcome<ExamWorkflowState>> {
+    return this.update(examWorkflowId(examId), recordExamEventUpdate, [request], updateId);
   }
 
   /** Delivers a reschedule (or a new calendar) as an Update; `updateId` makes repeats act once. */

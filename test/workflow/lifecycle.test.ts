@@ -3,19 +3,23 @@ import { DEFAULT_POLICY } from '../../sop/default-policy';
 import { resolveCalendar } from '../../sop/holidays';
 import type { Role } from '../../sop/policy';
 import {
-  decideStepUpdate,
   DONE,
   examStateQuery,
-  recordExamEventUpdate,
   rescheduleExamUpdate,
-  type ExamEventKind,
   type StepState,
 } from '../../workflows/exam.contract';
 import type { examWorkflow } from '../../workflows/exam.workflow';
 import type { DirectoryFixture } from '../directory-fixture';
 import { uniqueId, waitFor } from '../support';
 import { onlySteps } from './policies';
-import { saveHistory, skipTo, startExam, useTimeSkipping } from './time-skipping';
+import {
+  decideAs,
+  eventAs as event,
+  saveHistory,
+  skipTo,
+  startExam,
+  useTimeSkipping,
+} from './time-skipping';
 
 /**
  * The whole life of an exam on the default policy (issue 6): from D − 2 months to the deletion of
@@ -38,35 +42,7 @@ async function opened(handle: Handle, key: string): Promise<StepState> {
 
 async function approve(handle: Handle, dir: DirectoryFixture, key: string, role: Role) {
   await opened(handle, key);
-  const person = dir.byRole[role]!;
-  return handle.executeUpdate(decideStepUpdate, {
-    args: [
-      {
-        stepId: key,
-        decision: 'approve',
-        actor: person.id,
-        actorName: person.fullName,
-        actorRoles: [role],
-        comment: 'done',
-        via: { kind: 'api' },
-      },
-    ],
-  });
-}
-
-function event(
-  handle: Handle,
-  dir: DirectoryFixture,
-  kind: ExamEventKind,
-  caseId: string,
-  role: Role,
-) {
-  const person = dir.byRole[role]!;
-  return handle.executeUpdate(recordExamEventUpdate, {
-    args: [
-      { event: kind, caseId, actor: person.id, actorName: person.fullName, actorRoles: [role] },
-    ],
-  });
+  return decideAs(handle, dir, key, 'approve', role, 'done');
 }
 
 test('§5.7, row 12, GP 3 …: a whole exam from D − 2 months to the video purge at date(E) + 3 months, in the SOP order, with a violation case holding the purge', async () => {

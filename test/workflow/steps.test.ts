@@ -2,23 +2,23 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { resolveCalendar } from '../../sop/holidays';
 import { calendarYears, isWorkingDay } from '../../sop/calendar';
 import { DEFAULT_POLICY } from '../../sop/default-policy';
-import type { Policy, Role } from '../../sop/policy';
+import type { Policy } from '../../sop/policy';
 import { findStep } from '../../sop/units';
-import {
-  decideStepUpdate,
-  examStateQuery,
-  recordExamEventUpdate,
-  type Decision,
-  type ExamEventKind,
-  type StepState,
-} from '../../workflows/exam.contract';
+import { examStateQuery, type StepState } from '../../workflows/exam.contract';
 import type { examWorkflow } from '../../workflows/exam.workflow';
 import { sessionStateQuery } from '../../workflows/session.contract';
 import type { sessionWorkflow } from '../../workflows/session.workflow';
 import type { DirectoryFixture } from '../directory-fixture';
 import { uniqueId, waitFor } from '../support';
 import { onlySteps } from './policies';
-import { skipTo, startExam, startSession, useTimeSkipping } from './time-skipping';
+import {
+  decideAs as decide,
+  eventAs as event,
+  skipTo,
+  startExam,
+  startSession,
+  useTimeSkipping,
+} from './time-skipping';
 
 /**
  * Every step of the default policy as a human task (issue 6 "Tests"), each test named by its
@@ -230,45 +230,6 @@ async function state(handle: Handle): Promise<{ steps: StepState[] }> {
 
 async function stepOf(handle: Handle, key: string): Promise<StepState | undefined> {
   return (await state(handle)).steps.find((s) => s.stepId === key);
-}
-
-function decide(
-  handle: Handle,
-  dir: DirectoryFixture,
-  key: string,
-  decision: Decision,
-  role: Role,
-  comment?: string,
-) {
-  const person = dir.byRole[role]!;
-  return handle.executeUpdate(decideStepUpdate, {
-    args: [
-      {
-        stepId: key,
-        decision,
-        actor: person.id,
-        actorName: person.fullName,
-        actorRoles: [role],
-        ...(comment !== undefined ? { comment } : {}),
-        via: { kind: 'api' },
-      },
-    ],
-  });
-}
-
-function event(
-  handle: Handle,
-  dir: DirectoryFixture,
-  kind: ExamEventKind,
-  caseId: string,
-  role: Role,
-) {
-  const person = dir.byRole[role]!;
-  return handle.executeUpdate(recordExamEventUpdate, {
-    args: [
-      { event: kind, caseId, actor: person.id, actorName: person.fullName, actorRoles: [role] },
-    ],
-  });
 }
 
 /** Brings an exam to the point where the step under test opens. */

@@ -12,7 +12,16 @@ import { registerSearchAttributes, testServerPath } from '../../scripts/infra';
 import { calendarYears } from '../../sop/calendar';
 import { resolveCalendar } from '../../sop/holidays';
 import type { Policy } from '../../sop/policy';
-import { examWorkflowId, type ExamWorkflowInput } from '../../workflows/exam.contract';
+import {
+  decideStepUpdate,
+  examWorkflowId,
+  recordExamEventUpdate,
+  type Decision,
+  type ExamEventKind,
+  type ExamWorkflowInput,
+} from '../../workflows/exam.contract';
+import type { Role } from '../../sop/policy';
+import type { WorkflowHandle } from '@temporalio/client';
 import { examWorkflow } from '../../workflows/exam.workflow';
 import { sessionWorkflowId, type SessionWorkflowInput } from '../../workflows/session.contract';
 import { sessionWorkflow } from '../../workflows/session.workflow';
@@ -220,4 +229,48 @@ export async function saveHistory(
   const dir = join(__dirname, 'histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+type AnyHandle = WorkflowHandle<typeof examWorkflow> | WorkflowHandle<typeof sessionWorkflow>;
+
+/** A decision on a step by the fixture's holder of `role` (through the API it would be that person). */
+export function decideAs(
+  handle: AnyHandle,
+  dir: DirectoryFixture,
+  key: string,
+  decision: Decision,
+  role: Role,
+  comment?: string,
+) {
+  const person = dir.byRole[role]!;
+  return handle.executeUpdate(decideStepUpdate, {
+    args: [
+      {
+        stepId: key,
+        decision,
+        actor: person.id,
+        actorName: person.fullName,
+        actorRoles: [role],
+        ...(comment !== undefined ? { comment } : {}),
+        via: { kind: 'api' },
+      },
+    ],
+  });
+}
+
+/** An event of an exam's life recorded by the fixture's holder of `role`. */
+export function eventAs(
+  handle: AnyHandle,
+  dir: DirectoryFixture,
+  kind: ExamEventKind,
+  caseId: string,
+  role: Role,
+) {
+  const person = dir.byRole[role]!;
+  // Exam events go to exam workflows; the union only spares callers a cast.
+  return (handle as WorkflowHandle<typeof examWorkflow>).executeUpdate(recordExamEventUpdate, {
+    args: [
+      { event: kind, caseId, actor: person.id, actorName: person.fullName, actorRoles: [role] },
+    ],
+  });
 }
