@@ -49,6 +49,24 @@ export const SEARCH_ATTRIBUTE_KEYS = {
   ),
 };
 
+/** The search attributes an exam's workflow starts with (by the API, or as a session's child). */
+export function examSearchAttributes(
+  exam: { examId: string; departmentId: string; facts: ExamFacts },
+  sessionId?: string,
+) {
+  return [
+    { key: SEARCH_ATTRIBUTE_KEYS.examId, value: exam.examId },
+    { key: SEARCH_ATTRIBUTE_KEYS.department, value: exam.departmentId },
+    {
+      key: SEARCH_ATTRIBUTE_KEYS.examDate,
+      value: new Date(exam.facts.startsAt ?? exam.facts.endsAt),
+    },
+    ...(sessionId !== undefined
+      ? [{ key: SEARCH_ATTRIBUTE_KEYS.sessionId, value: sessionId }]
+      : []),
+  ];
+}
+
 export interface ExamWorkflowInput {
   examId: string;
   discipline: string;

@@ -12,8 +12,8 @@ import { findStep } from '../sop/units';
 import {
   checkDecision,
   decideStepUpdate,
+  examSearchAttributes,
   examWorkflowId,
-  SEARCH_ATTRIBUTE_KEYS,
   type DecideStepRequest,
   type DecideStepResult,
 } from './exam.contract';
@@ -106,15 +106,9 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Sess
             workflowId: entry.workflowId,
             args: [{ ...exam, policy, calendar: input.calendar }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
-            typedSearchAttributes: new TypedSearchAttributes([
-              { key: SEARCH_ATTRIBUTE_KEYS.examId, value: exam.examId },
-              { key: SEARCH_ATTRIBUTE_KEYS.department, value: exam.departmentId },
-              { key: SEARCH_ATTRIBUTE_KEYS.sessionId, value: input.sessionId },
-              {
-                key: SEARCH_ATTRIBUTE_KEYS.examDate,
-                value: new Date(exam.facts.startsAt ?? exam.facts.endsAt),
-              },
-            ]),
+            typedSearchAttributes: new TypedSearchAttributes(
+              examSearchAttributes(exam, input.sessionId),
+            ),
           });
           entry.start = 'started';
         } catch (error) {

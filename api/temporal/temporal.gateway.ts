@@ -29,6 +29,7 @@ import {
   rescheduleExamUpdate,
   type RescheduleRequest,
   EXAM_WORKFLOW_TYPE,
+  examSearchAttributes,
   SEARCH_ATTRIBUTE_KEYS,
   type DecideRefusal,
   type DecideStepRequest,
@@ -67,25 +68,25 @@ export class TemporalGateway {
     return new TemporalGateway(connection, client, config.temporal.taskQueue);
   }
 
-  async startExam(input: ExamWorkflowInput): Promise<StartResult> {
-    const workflowId = examWorkflowId(input.examId);
+  /**
+   * Starts a workflow under its business id: starting the same exam or session twice is a
+   * conflict, never a second workflow. Its search attributes are registered by scripts/infra.ts on
+   * the dev server; production registers them once.
+   */
+  private async start(
+    type: string,
+    workflowId: string,
+    input: unknown,
+    attributes: ConstructorParameters<typeof TypedSearchAttributes>[0],
+  ): Promise<StartResult> {
     try {
-      const handle = await this.client.workflow.start(EXAM_WORKFLOW_TYPE, {
+      const handle = await this.client.workflow.start(type, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
-        // A business id: starting the same exam twice is a conflict, never a second workflow.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
-        // Registered by scripts/infra.ts on the dev server; production registers them once.
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: SEARCH_ATTRIBUTE_KEYS.examId, value: input.examId },
-          { key: SEARCH_ATTRIBUTE_KEYS.department, value: input.departmentId },
-          {
-            key: SEARCH_ATTRIBUTE_KEYS.examDate,
-            value: new Date(input.facts.startsAt ?? input.facts.endsAt),
-          },
-        ]),
+        typedSearchAttributes: new TypedSearchAttributes(attributes),
       });
       return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {
@@ -95,26 +96,20 @@ export class TemporalGateway {
     }
   }
 
+  startExam(input: ExamWorkflowInput): Promise<StartResult> {
+    return this.start(
+      EXAM_WORKFLOW_TYPE,
+      examWorkflowId(input.examId),
+      input,
+      examSearchAttributes(input),
+    );
+  }
+
   /** Starts `session-<id>`, which starts the exams' workflows (ABANDON: they outlive it). */
-  async startSession(input: SessionWorkflowInput): Promise<StartResult> {
-    const workflowId = sessionWorkflowId(input.sessionId);
-    try {
-      const handle = await this.client.workflow.start(SESSION_WORKFLOW_TYPE, {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: SEARCH_ATTRIBUTE_KEYS.sessionId, value: input.sessionId },
-        ]),
-      });
-      return { kind: 'started', workflowId, runId: handle.firstExecutionRunId };
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError)
-        return { kind: 'already-started', workflowId };
-      throw error;
-    }
+  startSession(input: SessionWorkflowInput): Promise<StartResult> {
+    return this.start(SESSION_WORKFLOW_TYPE, sessionWorkflowId(input.sessionId), input, [
+      { key: SEARCH_ATTRIBUTE_KEYS.sessionId, value: input.sessionId },
+    ]);
   }
 
   /** The session workflow's summary (its query answers after it has completed too). */
