@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { DecideStepRequest, StepState } from '../workflows/exam.contract';
+import { appendAudit } from './audit-log';
 import type { Mailer } from './mailer';
 
 /** What every step activity knows about the step it acts on. */
@@ -12,6 +13,10 @@ export interface StepRef {
   clauses: string[];
   workflowId: string;
   runId: string;
+  /** The org unit the step belongs to (the exam's department, the session's scope). */
+  scopeId?: string;
+  /** Added by the workflows' activity proxy: the history event that decided the call. */
+  historyEventId?: number;
 }
 
 export interface ActivityDeps {
@@ -25,35 +30,47 @@ export interface ActivityDeps {
 export const SYSTEM_ACTOR = 'system:workflow';
 
 /**
- * An audit record keyed on the activity's identity (workflow, run, activity id), which stays the
- * same across retries: a retried activity never writes a second record. The hash-chained log of
- * the auditors' issue builds on this table.
+ * A record in the hash-chained audit log (activities/audit-log.ts), keyed on the activity's
+ * identity (workflow, run, activity id), which stays the same across retries: a retried activity
+ * never writes a second record. Call it last in the transaction (it holds the chain's lock).
  */
 export async function audit(
   tx: EntityManager,
   ref: StepRef,
-  record: { action: string; actor: string; at: number; before?: unknown; after?: unknown },
+  record: {
+    action: string;
+    actor: string;
+    actorRole?: string;
+    at: number;
+    before?: unknown;
+    after?: unknown;
+    requestId?: string;
+  },
 ): Promise<void> {
   const { activityId } = Context.current().info;
-  await tx.query(
-    `INSERT INTO audit_log (key, at, actor, action, clauses, exam_id, step_id, before, after, workflow_id, run_id, session_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (key) DO NOTHING`,
-    [
-      `${ref.workflowId}/${ref.runId}/${activityId}`,
-      new Date(record.at),
-      record.actor,
-      record.action,
-      ref.clauses,
-      ref.examId ?? null,
-      ref.stepId === '' ? null : ref.stepId,
-      record.before === undefined ? null : JSON.stringify(record.before),
-      record.after === undefined ? null : JSON.stringify(record.after),
-      ref.workflowId,
-      ref.runId,
-      ref.sessionId ?? null,
-    ],
-  );
+  await appendAudit(tx, {
+    key: `${ref.workflowId}/${ref.runId}/${activityId}`,
+    at: record.at,
+    actor: record.actor,
+    actorRole: record.actorRole ?? (record.actor === SYSTEM_ACTOR ? 'system' : null),
+    action: record.action,
+    clauses: ref.clauses,
+    scopeId: ref.scopeId ?? null,
+    examId: ref.examId ?? null,
+    sessionId: ref.sessionId ?? null,
+    stepId: ref.stepId === '' ? null : ref.stepId,
+    before: record.before,
+    after: record.after,
+    requestId: record.requestId ?? null,
+    workflowId: ref.workflowId,
+    runId: ref.runId,
+    historyEventId: ref.historyEventId ?? null,
+  });
+}
+
+/** The role a decision was taken in: the step's owner role if held, else the first of its chain. */
+export function decidingRole(step: StepState, roles: readonly string[]): string | undefined {
+  return [step.ownerRole, ...step.escalation].find((r) => roles.includes(r)) ?? roles[0];
 }
 
 /**
@@ -188,9 +205,13 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
       examId: string;
       workflowId: string;
       runId: string;
+      scopeId?: string;
+      historyEventId?: number;
       clauses: string[];
       action: string;
       actor: string;
+      actorRole?: string;
+      requestId?: string;
       at: number;
       phase?: string;
       after?: unknown;
@@ -216,6 +237,8 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
             reassign: 'step.reassigned',
           }[input.request.decision],
           actor: input.request.actor,
+          actorRole: decidingRole(input.step, input.request.actorRoles),
+          requestId: input.request.requestId,
           at: input.at,
           before: { status: input.before },
           after: {

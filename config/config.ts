@@ -33,7 +33,10 @@ export const EMBEDDED_DEFAULTS = {
   PORT: '3000',
   HOST: '127.0.0.1',
   PUBLIC_URL: 'http://127.0.0.1:3000',
-  DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:54329/emtihan',
+  // The API and worker connect as the application role (insert and read only on the audit log);
+  // migrations run as the schema's owner.
+  DATABASE_URL: 'postgres://emtihan_app:emtihan_app@127.0.0.1:54329/emtihan',
+  DATABASE_MIGRATION_URL: 'postgres://postgres:postgres@127.0.0.1:54329/emtihan',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   TEMPORAL_UI_PORT: '8233',
   SMTP_URL: 'smtp://127.0.0.1:2525',
@@ -77,6 +80,13 @@ export const VARIABLES = {
     default: EMBEDDED_DEFAULTS.DATABASE_URL,
     requiredInProduction: true,
     description: 'PostgreSQL connection URL; unset in development: the embedded PostgreSQL',
+  },
+  DATABASE_MIGRATION_URL: {
+    schema: url(['postgres', 'postgresql']),
+    default: EMBEDDED_DEFAULTS.DATABASE_MIGRATION_URL,
+    embeddedDefaultOnly: true,
+    description:
+      "the schema owner's URL for `npm run migrate`, which also makes DATABASE_URL's user a member of the application role; unset in production: DATABASE_URL",
   },
   DATABASE_SSL: { schema: bool, default: 'false', description: 'connect to PostgreSQL over TLS' },
   TEMPORAL_ADDRESS: {
@@ -194,6 +204,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   databaseUrl: string;
+  /** The schema owner's URL (migrations); DATABASE_URL when not set. */
+  databaseMigrationUrl: string;
   databaseSsl: boolean;
   temporal: {
     address: string;
@@ -287,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: v.HOST,
     publicUrl: String(v.PUBLIC_URL).replace(/\/$/, ''),
     databaseUrl: v.DATABASE_URL,
+    databaseMigrationUrl: v.DATABASE_MIGRATION_URL ?? v.DATABASE_URL,
     databaseSsl: v.DATABASE_SSL,
     temporal: {
       address: v.TEMPORAL_ADDRESS,

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { EMBEDDED_DEFAULTS, loadConfig, ConfigError } from '../config/config';
 import { migrate } from '../migrations/data-source';
 import {
+  appDatabaseUrl,
   log,
   ROOT,
   startPostgres,
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
       port: portOf(EMBEDDED_DEFAULTS.DATABASE_URL),
     });
     services.push(pg);
-    env.DATABASE_URL = pg.url;
+    env.DATABASE_MIGRATION_URL = pg.url;
+    env.DATABASE_URL = appDatabaseUrl(pg.url);
     log(`PostgreSQL (embedded) at ${pg.url}`);
   }
   if (!env.SMTP_URL) {
@@ -88,7 +90,11 @@ async function main(): Promise<void> {
     else throw error;
     return shutdown(78);
   }
-  const applied = await migrate(config.databaseUrl);
+  const applied = await migrate(
+    config.databaseMigrationUrl,
+    config.databaseSsl,
+    config.databaseUrl,
+  );
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is up to date');
 
   const start = (name: string, script: string): ChildProcess => {

@@ -133,6 +133,14 @@ export function testServerPath(): string | undefined {
   return existsSync(cached) ? cached : undefined;
 }
 
+/** The application role's URL on the same server and database as the owner's URL (issue 7). */
+export function appDatabaseUrl(ownerUrl: string): string {
+  const url = new URL(ownerUrl);
+  url.username = 'emtihan_app';
+  url.password = 'emtihan_app';
+  return url.toString();
+}
+
 /** Sends SIGTERM (unless it already ended) and resolves when the process has exited. */
 export function stopProcess(
   child: ChildProcess,

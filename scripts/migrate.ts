@@ -1,23 +1,29 @@
 import { loadConfigOrExit } from '../config/config';
-import { createDataSource } from '../migrations/data-source';
+import { createDataSource, migrate } from '../migrations/data-source';
 
 /** `npm run migrate` applies pending migrations; `npm run migrate:revert` undoes the last one. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const db = createDataSource({ url: config.databaseUrl, ssl: config.databaseSsl, poolSize: 1 });
+  if (process.argv[2] !== 'revert') {
+    const applied = await migrate(
+      config.databaseMigrationUrl,
+      config.databaseSsl,
+      config.databaseUrl,
+    );
+    process.stdout.write(
+      applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n',
+    );
+    return;
+  }
+  const db = createDataSource({
+    url: config.databaseMigrationUrl,
+    ssl: config.databaseSsl,
+    poolSize: 1,
+  });
   await db.initialize();
   try {
-    if (process.argv[2] === 'revert') {
-      await db.undoLastMigration({ transaction: 'each' });
-      process.stdout.write('reverted the last migration\n');
-    } else {
-      const applied = await db.runMigrations({ transaction: 'each' });
-      process.stdout.write(
-        applied.length
-          ? `applied: ${applied.map((m) => m.name).join(', ')}\n`
-          : 'schema is up to date\n',
-      );
-    }
+    await db.undoLastMigration({ transaction: 'each' });
+    process.stdout.write('reverted the last migration\n');
   } finally {
     await db.destroy();
   }

@@ -14,7 +14,10 @@ export function testInfra() {
     return value;
   };
   return {
+    /** The application role (what the API and worker use). */
     databaseUrl: need('TEST_DATABASE_URL'),
+    /** The schema owner, a superuser: for tests that tamper with what the app may not touch. */
+    ownerDatabaseUrl: need('TEST_OWNER_DATABASE_URL'),
     smtpUrl: need('TEST_SMTP_URL'),
     mailDir: need('TEST_MAIL_DIR'),
     temporalAddress: need('TEST_TEMPORAL_ADDRESS'),

@@ -170,6 +170,8 @@ export interface DecideStepRequest {
   assignee?: { personId: string; name: string };
   /** How the decision came: the API, or a one-click email link (with the link's id). */
   via: { kind: 'api' } | { kind: 'email-link'; linkId: string };
+  /** The request that carried it (the Update id, from the caller's Idempotency-Key), for the audit log. */
+  requestId?: string;
 }
 
 export interface DecideStepResult {
@@ -351,6 +353,8 @@ export interface ExamEventRequest {
   actorName: string;
   actorRoles: Role[];
   comment?: string;
+  /** The request that carried it (the Update id), for the audit log. */
+  requestId?: string;
 }
 
 export const recordExamEventUpdate = defineUpdate<ExamWorkflowState, [ExamEventRequest]>(

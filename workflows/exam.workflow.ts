@@ -113,15 +113,24 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
   const record = (
     action: string,
     clauses: string[],
-    extra: { phase?: ExamPhase; after?: unknown; actor?: string } = {},
+    extra: {
+      phase?: ExamPhase;
+      after?: unknown;
+      actor?: string;
+      actorRole?: string;
+      requestId?: string;
+    } = {},
   ) =>
     acts.recordExamEvent({
       examId: input.examId,
       workflowId,
       runId,
+      scopeId: input.departmentId,
       clauses,
       action,
       actor: extra.actor ?? WORKFLOW_ACTOR,
+      ...(extra.actorRole !== undefined ? { actorRole: extra.actorRole } : {}),
+      ...(extra.requestId !== undefined ? { requestId: extra.requestId } : {}),
       at: Date.now(),
       ...(extra.phase !== undefined ? { phase: extra.phase } : {}),
       ...(extra.after !== undefined ? { after: extra.after } : {}),
@@ -266,6 +275,10 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
       const { clauses } = EXAM_EVENTS[request.event];
       await record(`event.${request.event}`, clauses, {
         actor: request.actor,
+        actorRole: request.actorRoles.find((r) =>
+          (EXAM_EVENTS[request.event].roles as readonly string[]).includes(r),
+        ),
+        ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
         after: { caseId: request.caseId, comment: request.comment ?? null },
       });
       switch (request.event) {

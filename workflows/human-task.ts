@@ -95,6 +95,7 @@ export class HumanTask {
       clauses: this.state.clauses,
       workflowId: this.ctx.workflowId,
       runId: this.ctx.runId,
+      scopeId: this.ctx.departmentId,
     };
   }
 

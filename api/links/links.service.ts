@@ -1,3 +1,4 @@
+import { appendAuditNow } from '../../activities/audit-log';
 import { randomUUID } from 'node:crypto';
 import { HttpException } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
@@ -54,19 +55,16 @@ export class LinksService {
     status: number,
     page: LinkPage,
   ): Promise<LinkAnswer> {
-    await this.db.query(
-      `INSERT INTO audit_log (key, at, actor, action, clauses, exam_id, step_id, after)
-       VALUES ($1, $2, $3, 'link.refused', $4, $5, $6, $7)`,
-      [
-        `link/${link?.id ?? 'unknown'}/${randomUUID()}`,
-        new Date(now),
-        link === undefined ? 'anonymous' : `link:${link.id}`,
-        link === undefined ? [] : (findStep(this.policy, link.step_id)?.clauses ?? []),
-        link?.exam_id ?? null,
-        link?.step_id ?? null,
-        JSON.stringify({ reason, status, action: link?.action ?? null }),
-      ],
-    );
+    await appendAuditNow(this.db, {
+      key: `link/${link?.id ?? 'unknown'}/${randomUUID()}`,
+      at: now,
+      actor: link === undefined ? 'anonymous' : `link:${link.id}`,
+      action: 'link.refused',
+      clauses: link === undefined ? [] : (findStep(this.policy, link.step_id)?.clauses ?? []),
+      examId: link?.exam_id ?? null,
+      stepId: link?.step_id ?? null,
+      after: { reason, status, action: link?.action ?? null },
+    });
     return { status, page };
   }
 

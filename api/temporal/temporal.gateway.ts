@@ -175,7 +175,12 @@ export class TemporalGateway {
     updateId: string,
     workflowId = examWorkflowId(examId),
   ): Promise<DecideOutcome> {
-    const outcome = await this.update(workflowId, decideStepUpdate, [request], updateId);
+    const outcome = await this.update(
+      workflowId,
+      decideStepUpdate,
+      [{ ...request, requestId: updateId }],
+      updateId,
+    );
     return outcome.kind === 'done' ? { kind: 'decided', result: outcome.result } : outcome;
   }
 
@@ -185,7 +190,12 @@ export class TemporalGateway {
     request: ExamEventRequest,
     updateId: string,
   ): Promise<UpdateOutcome<ExamWorkflowState>> {
-    return this.update(examWorkflowId(examId), recordExamEventUpdate, [request], updateId);
+    return this.update(
+      examWorkflowId(examId),
+      recordExamEventUpdate,
+      [{ ...request, requestId: updateId }],
+      updateId,
+    );
   }
 
   /** Delivers a reschedule (or a new calendar) as an Update; `updateId` makes repeats act once. */

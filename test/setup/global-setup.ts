@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate } from '../../migrations/data-source';
 import {
+  appDatabaseUrl,
   freePorts,
   GiveUp,
   log,
@@ -34,10 +35,14 @@ export default async function globalSetup(): Promise<void> {
     startTemporal(dir, temporalPorts),
   ]);
   state.__emtihanInfra.push(temporal, smtp, pg);
-  await migrate(pg.url);
+  // Tests and the stacks they start act as the application role, as production does; the
+  // owner's URL is for tests that play a database superuser (tampering with the audit log).
+  const appUrl = appDatabaseUrl(pg.url);
+  await migrate(pg.url, false, appUrl);
 
   process.env.TEST_VAR_DIR = dir;
-  process.env.TEST_DATABASE_URL = pg.url;
+  process.env.TEST_DATABASE_URL = appUrl;
+  process.env.TEST_OWNER_DATABASE_URL = pg.url;
   process.env.TEST_SMTP_URL = smtp.url;
   process.env.TEST_MAIL_DIR = smtp.dir;
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
