@@ -1,3 +1,4 @@
+import { createAuditDigestActivities } from './audit-digest.activity';
 import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
 import { createNotifyActivities } from './notify.activity';
 
@@ -8,5 +9,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createExamStepActivities(deps),
     ...createNotifyActivities(deps),
+    ...createAuditDigestActivities(deps),
   };
 }

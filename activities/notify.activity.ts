@@ -53,14 +53,15 @@ function uuidFrom(text: string): string {
 }
 
 /**
- * Step emails (DEADLINES.md "Reminders and escalation"; issue 5): one outbox row per recipient with a
- * unique key (kind, exam, step, recipient, instant), rendered in the recipient's language with the
- * approve / reject links they may use. The outbox stores link placeholders, not tokens: tokens are
- * derived from LINK_SECRET when the mail is sent, and only their SHA-256 is kept, so a retried
- * activity finds the row (never a second email) and a database reader finds no usable link.
+ * Sends one outbox row by its key (at most once: a row already sent answers with its message id).
+ * Link placeholders are filled with tokens derived from LINK_SECRET at this moment.
  */
-export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: ActivityDeps) {
-  async function send(
+export function outboxSender({
+  db,
+  mailer,
+  linkSecret,
+}: Pick<ActivityDeps, 'db' | 'mailer' | 'linkSecret'>) {
+  return async function send(
     key: string,
   ): Promise<{ messageId: string; alreadySent: boolean; to: string }> {
     const rows = await db.query<
@@ -100,7 +101,18 @@ export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: Ac
       [key, messageId],
     );
     return { messageId, alreadySent: false, to: row.recipient };
-  }
+  };
+}
+
+/**
+ * Step emails (DEADLINES.md "Reminders and escalation"; issue 5): one outbox row per recipient with a
+ * unique key (kind, exam, step, recipient, instant), rendered in the recipient's language with the
+ * approve / reject links they may use. The outbox stores link placeholders, not tokens: tokens are
+ * derived from LINK_SECRET when the mail is sent, and only their SHA-256 is kept, so a retried
+ * activity finds the row (never a second email) and a database reader finds no usable link.
+ */
+export function createNotifyActivities({ db, mailer, publicUrl, linkSecret }: ActivityDeps) {
+  const send = outboxSender({ db, mailer, linkSecret });
 
   return {
     async notifyStep(input: NotifyInput): Promise<{ recipients: string[] }> {

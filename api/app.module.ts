@@ -5,6 +5,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Policy } from '../sop/policy';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
@@ -46,6 +48,7 @@ export class AppModule {
         ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 10 }]),
       ],
       controllers: [
+        AuditController,
         AuthController,
         DirectoryController,
         ExamsController,
@@ -109,6 +112,11 @@ export class AppModule {
           useFactory: (db: DataSource, auth: AuthService, exams: ExamsService, policy: Policy) =>
             new LinksService(db, auth, exams, policy),
           inject: [DATA_SOURCE, AuthService, ExamsService, POLICY],
+        },
+        {
+          provide: AuditService,
+          useFactory: (db: DataSource) => new AuditService(db),
+          inject: [DATA_SOURCE],
         },
         {
           provide: PlansService,

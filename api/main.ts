@@ -13,11 +13,16 @@ import { ProblemDetailsFilter } from './common/problem';
 import { createValidationPipe } from './common/validation';
 import { TemporalGateway } from './temporal/temporal.gateway';
 
+/** When the daily audit digest goes out (local time of the policy's zone). */
+const AUDIT_DIGEST_HOUR = 7;
+
 export async function createApp(config: Config) {
   const policy = loadPolicy(config.policyFile);
   const db = createDataSource({ url: config.databaseUrl, ssl: config.databaseSsl });
   await db.initialize();
   const temporal = await TemporalGateway.connect(config);
+  // The auditors' daily digest of the audit log's head, at 07:00 in the institution's zone.
+  await temporal.ensureAuditDigest({ timeZone: policy.timeZone, hour: AUDIT_DIGEST_HOUR });
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config, db, temporal, policy }),
     {

@@ -1,3 +1,4 @@
 // Every workflow the worker registers.
 export { examWorkflow } from './exam.workflow';
 export { sessionWorkflow } from './session.workflow';
+export { auditDigestWorkflow } from './audit-digest.workflow';

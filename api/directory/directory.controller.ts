@@ -22,7 +22,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { badRequest } from '../common/problem';
-import { Allow } from '../auth/access.decorators';
+import { Allow, CurrentPrincipal } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
 import { PasswordDto, UnitsDto } from './directory.dto';
 import { DirectoryService } from './directory.service';
 import { IMPORT_LIMITS } from './import/parse-people';
@@ -100,12 +101,16 @@ export class DirectoryController {
   })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiOperation({ summary: 'People and their roles (admin, auditor), paginated by email' })
-  people(@Query('limit') limit?: string, @Query('cursor') cursor?: string) {
+  people(
+    @CurrentPrincipal() principal: Principal,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ) {
     const n = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 500)
       throw badRequest('limit', 'must be a whole number from 1 to 500');
     if (cursor !== undefined && !/^[A-Za-z0-9_-]{1,400}$/.test(cursor))
       throw badRequest('cursor', 'is not a cursor from a previous page');
-    return this.directory.people(n, cursor);
+    return this.directory.people(principal, n, cursor);
   }
 }

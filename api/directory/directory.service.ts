@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { auditPersonalDataRead } from '../audit/personal-data';
 import { AuthService } from '../auth/auth.service';
+import type { Principal } from '../auth/principal';
 import { notFound, ProblemException } from '../common/problem';
 import { listUnits, type Unit } from './directory.repository';
 import type { UnitsDto } from './directory.dto';
@@ -149,7 +151,8 @@ export class DirectoryService {
     });
   }
 
-  async people(limit: number, cursor: string | undefined) {
+  /** People and their roles, a page at a time; the read is audited (personal data, issue 7). */
+  async people(principal: Principal, limit: number, cursor: string | undefined) {
     const rows = await this.db.query<
       {
         id: string;
@@ -169,6 +172,11 @@ export class DirectoryService {
       [limit + 1, cursor === undefined ? null : Buffer.from(cursor, 'base64url').toString('utf8')],
     );
     const page = rows.slice(0, limit);
+    await auditPersonalDataRead(this.db, principal, {
+      resource: 'GET /directory/people',
+      personIds: page.map((p) => p.id),
+      query: { limit, ...(cursor !== undefined ? { cursor } : {}) },
+    });
     return {
       items: page.map((p) => ({
         id: p.id,

@@ -1,3 +1,4 @@
+import { auditPersonalDataRead } from '../audit/personal-data';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
@@ -389,6 +390,14 @@ export class ExamsService {
       `SELECT * FROM exam_step WHERE exam_id = $1 ORDER BY due_at`,
       [id],
     );
+    const named = steps.flatMap((s) => (s.approved_by === null ? [] : [s.approved_by]));
+    if (named.length > 0)
+      await auditPersonalDataRead(this.db, principal, {
+        resource: 'GET /exams/:id',
+        examId: id,
+        scopeId: exam.department_id ?? undefined,
+        personIds: named,
+      });
     return {
       id: exam.id,
       discipline: exam.discipline,

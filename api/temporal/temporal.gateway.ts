@@ -13,6 +13,11 @@ import {
 import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
+  AUDIT_DIGEST_WORKFLOW_TYPE,
+  auditDigestWorkflowId,
+  type AuditDigestInput,
+} from '../../workflows/audit-digest.contract';
+import {
   sessionStateQuery,
   sessionWorkflowId,
   SESSION_WORKFLOW_TYPE,
@@ -110,6 +115,24 @@ export class TemporalGateway {
     return this.start(SESSION_WORKFLOW_TYPE, sessionWorkflowId(input.sessionId), input, [
       { key: SEARCH_ATTRIBUTE_KEYS.sessionId, value: input.sessionId },
     ]);
+  }
+
+  /**
+   * Starts the daily audit digest once per deployment (issue 7); a running one is left alone, one
+   * that ended (terminated by an operator) is started again.
+   */
+  async ensureAuditDigest(input: AuditDigestInput): Promise<void> {
+    try {
+      await this.client.workflow.start(AUDIT_DIGEST_WORKFLOW_TYPE, {
+        taskQueue: this.taskQueue,
+        workflowId: auditDigestWorkflowId(this.taskQueue),
+        args: [input],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   }
 
   /** The session workflow's summary (its query answers after it has completed too). */

@@ -40,6 +40,8 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /directory/people/{id}/password': { ...everyone('deny'), admin: 'allow' },
   'POST /me/password': signedIn,
   'GET /directory/people': { ...everyone('deny'), admin: 'allow', auditor: 'allow' },
+  'GET /audit/verify': { ...everyone('deny'), admin: 'allow', auditor: 'allow' },
+  'GET /audit/records': { ...everyone('deny'), admin: 'allow', auditor: 'allow' },
   'POST /exams': { ...everyone('deny'), head: 'allow', dean: 'allow', admin: 'allow' },
   'GET /exams': staff,
   'GET /exams/{id}': { ...staff, otherHead: 'hidden' },
@@ -109,6 +111,30 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
 };
+
+/**
+ * Routes any signed-in person uses on their own behalf (credentials, a plan preview that changes
+ * no exam) or that a link's token authorises: outside "reads everything, changes nothing".
+ */
+const OWN_BEHALF = [
+  'POST /auth/login',
+  'POST /auth/refresh',
+  'POST /auth/logout',
+  'POST /me/api-keys',
+  'DELETE /me/api-keys/{id}',
+  'POST /me/password',
+  'POST /plans/preview',
+  'POST /links/{token}',
+];
+
+test('the auditor reads everything and changes nothing (issue 7: the matrix shows it)', () => {
+  const verdicts = Object.entries(MATRIX)
+    .filter(([route]) => !OWN_BEHALF.includes(route))
+    .map(([route, v]) => [route, v.auditor]);
+  expect(verdicts).toEqual(
+    verdicts.map(([route]) => [route, route.startsWith('GET ') ? 'allow' : 'deny']),
+  );
+});
 
 test('every route of /docs-json answers every caller as the matrix says (issue 5)', async () => {
   const doc = (await ctx.stack.http('GET', '/docs-json')).body as {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../migrations/data-source';
+import { createDataSource, migrate } from '../../migrations/data-source';
 import { DEFAULT_POLICY } from '../../sop/default-policy';
 import { freePort, ROOT, stopProcess } from '../../scripts/infra';
 import { seedDirectory, type DirectoryFixture } from '../directory-fixture';
@@ -53,16 +53,28 @@ export function useStack(options: StackOptions = {}): {
   stack: Stack;
   db: DataSource;
   dir: DirectoryFixture;
+  /** With `ownDatabase`: the database's URLs (application role, owner). */
+  database: { appUrl: string; ownerUrl: string };
 } {
   const context = {
     stack: undefined as unknown as Stack,
-    db: createDataSource({ url: testInfra().databaseUrl, poolSize: 2 }),
+    db: undefined as unknown as DataSource,
     dir: undefined as unknown as DirectoryFixture,
+    database: { appUrl: testInfra().databaseUrl, ownerUrl: testInfra().ownerDatabaseUrl },
   };
   beforeAll(async () => {
+    if (options.ownDatabase === true) context.database = await createDatabase(uniqueId('e2e'));
+    context.db = createDataSource({ url: context.database.appUrl, poolSize: 2 });
     await context.db.initialize();
     context.dir = await seedDirectory(context.db, uniqueId('e2e'));
-    context.stack = await startStack(options);
+    const env = options.env;
+    context.stack = await startStack({
+      ...options,
+      env: () => ({
+        ...(options.ownDatabase === true ? { DATABASE_URL: context.database.appUrl } : {}),
+        ...env?.(),
+      }),
+    });
   });
   afterAll(async () => {
     await context.stack?.stop();
@@ -96,6 +108,33 @@ export interface StackOptions {
    * step in its policy file): tests of one step's slice run it alone, on the drill's seconds.
    */
   onlySteps?: string[];
+  /**
+   * A database of its own (created and migrated for the file): for tests that must own the whole
+   * audit chain, e.g. tampering with it as a superuser would break every other file's chain.
+   */
+  ownDatabase?: boolean;
+}
+
+/** Creates a fresh database on the test server, migrated, with the application role's access. */
+export async function createDatabase(name: string): Promise<{ appUrl: string; ownerUrl: string }> {
+  const infra = testInfra();
+  const database = name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const admin = createDataSource({ url: infra.ownerDatabaseUrl, poolSize: 1 });
+  await admin.initialize();
+  try {
+    await admin.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await admin.destroy();
+  }
+  const withDatabase = (url: string) => {
+    const u = new URL(url);
+    u.pathname = `/${database}`;
+    return u.toString();
+  };
+  const ownerUrl = withDatabase(infra.ownerDatabaseUrl);
+  const appUrl = withDatabase(infra.databaseUrl);
+  await migrate(ownerUrl, false, appUrl);
+  return { appUrl, ownerUrl };
 }
 
 /** The drill policy with every other step removed, written next to the test run's files. */
