@@ -6,7 +6,8 @@ describe('configuration schema', () => {
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 3000,
-      databaseUrl: 'postgres://postgres:postgres@127.0.0.1:54329/emtihan',
+      databaseUrl: 'postgres://emtihan_app:emtihan_app@127.0.0.1:54329/emtihan',
+      databaseMigrationUrl: 'postgres://postgres:postgres@127.0.0.1:54329/emtihan',
       temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'emtihan' },
       smtpUrl: 'smtp://127.0.0.1:2525',
     });

@@ -82,7 +82,7 @@ export const VARIABLES = {
     description: 'PostgreSQL connection URL; unset in development: the embedded PostgreSQL',
   },
   DATABASE_MIGRATION_URL: {
-    schema: url(['postgres', 'postgresql']),
+    schema: url(['postgres', 'postgresql']).optional(),
     default: EMBEDDED_DEFAULTS.DATABASE_MIGRATION_URL,
     embeddedDefaultOnly: true,
     description:

@@ -38,6 +38,16 @@ describe('docker-compose.yml for production users', () => {
     },
   );
 
+  test('the API and worker connect as the application role; migrations as the owner (issue 7)', () => {
+    for (const service of ['api', 'worker'])
+      expect(new URL(environment(service).DATABASE_URL).username).toBe('emtihan_app');
+    const migrate = environment('migrate');
+    expect(new URL(migrate.DATABASE_MIGRATION_URL).username).toBe(
+      environment('postgres').POSTGRES_USER,
+    );
+    expect(migrate.DATABASE_URL).toBe(environment('api').DATABASE_URL);
+  });
+
   test('it runs PostgreSQL, Temporal on PostgreSQL, the Temporal UI, an SMTP relay, the API and the worker', () => {
     const { services } = compose;
     expect(services.postgres.image).toMatch(/^postgres:/);
