@@ -63,9 +63,19 @@ export function useTimeSkipping(): TimeSkipping {
 
   beforeEach(async () => {
     const path = testServerPath();
-    ctx.env = await TestWorkflowEnvironment.createTimeSkipping(
-      path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
-    );
+    const create = () =>
+      TestWorkflowEnvironment.createTimeSkipping(
+        path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
+      );
+    // The SDK gives the JVM 5 s to listen; on a loaded machine it can take longer: try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        ctx.env = await create();
+        break;
+      } catch (error) {
+        if (attempt === 3 || !/did not start within/.test(String(error))) throw error;
+      }
+    }
     // The workflows' search attributes (registered on the dev server by scripts/infra.ts).
     await registerSearchAttributes(ctx.env.connection);
     ctx.worker = await Worker.create({
