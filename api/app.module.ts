@@ -21,6 +21,8 @@ import { SessionsService } from './exams/sessions.service';
 import { HealthController } from './health/health.controller';
 import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
+import { ClausesController } from './plans/clauses.controller';
+import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
 import { SopService } from './plans/sop.service';
@@ -52,6 +54,7 @@ export class AppModule {
         SessionsController,
         LinksController,
         PlansController,
+        ClausesController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -109,6 +112,11 @@ export class AppModule {
           useFactory: (db: DataSource, auth: AuthService, exams: ExamsService, policy: Policy) =>
             new LinksService(db, auth, exams, policy),
           inject: [DATA_SOURCE, AuthService, ExamsService, POLICY],
+        },
+        {
+          provide: ClausesService,
+          useFactory: (policy: Policy) => new ClausesService(policy),
+          inject: [POLICY],
         },
         {
           provide: PlansService,
