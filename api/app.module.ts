@@ -23,6 +23,8 @@ import { SessionsService } from './exams/sessions.service';
 import { HealthController } from './health/health.controller';
 import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
+import { ClausesController } from './plans/clauses.controller';
+import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
 import { SopService } from './plans/sop.service';
@@ -55,6 +57,7 @@ export class AppModule {
         SessionsController,
         LinksController,
         PlansController,
+        ClausesController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -117,6 +120,11 @@ export class AppModule {
           provide: AuditService,
           useFactory: (db: DataSource) => new AuditService(db),
           inject: [DATA_SOURCE],
+        },
+        {
+          provide: ClausesService,
+          useFactory: (policy: Policy) => new ClausesService(policy),
+          inject: [POLICY],
         },
         {
           provide: PlansService,

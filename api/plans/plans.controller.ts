@@ -15,7 +15,7 @@ import { pickLanguage } from '../common/language';
 import { PlansService } from './plans.service';
 import { previewSchema } from './plans.schema';
 
-const LANGUAGE_HEADER = {
+export const LANGUAGE_HEADER = {
   name: 'Accept-Language',
   required: false,
   description: 'kk, ru or en (quality values honoured); titles and texts follow it; default kk',

@@ -86,7 +86,8 @@ const TEXT = {
   session: { en: 'session', ru: 'сессия', kk: 'сессия' },
 } satisfies Record<string, Record<Language, string>>;
 
-const EVENTS: Record<EventStepPlan['event'], Record<Language, string>> = {
+/** The events that anchor steps, by name (also the clause catalogue's deadline expressions). */
+export const EVENT_NAMES: Record<EventStepPlan['event'], Record<Language, string>> = {
   violationActSent: {
     en: 'violation act sent',
     ru: 'акт о нарушении направлен',
@@ -105,7 +106,8 @@ const EVENTS: Record<EventStepPlan['event'], Record<Language, string>> = {
   appealFiled: { en: 'appeal filed', ru: 'апелляция подана', kk: 'апелляция берілді' },
 };
 
-function offsetText(offset: Offset, lang: Language): string {
+/** "− 2 months", "+ 1 working day", "+ 72 hours". */
+export function offsetText(offset: Offset, lang: Language): string {
   const unit = offset.counting === 'workingDays' ? 'workingDays' : offset.unit;
   return `${offset.value < 0 ? '−' : '+'} ${Math.abs(offset.value)} ${UNITS[lang][unit]}`;
 }
@@ -168,7 +170,7 @@ export function renderJson(plan: StoredPlan, lang: Language) {
         clauses: e.clauses,
         ownerRole: e.ownerRole,
         event: e.event,
-        basis: `${EVENTS[e.event][lang]} ${offsetText(e.offset, lang)}`,
+        basis: `${EVENT_NAMES[e.event][lang]} ${offsetText(e.offset, lang)}`,
       })),
     })),
   };

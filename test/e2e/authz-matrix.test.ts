@@ -107,6 +107,8 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   },
   'POST /plans/preview': staff,
   'GET /plans/preview/{file}': staff,
+  // The SOP's clauses and their enforcement: any signed-in staff member (issue 7).
+  'GET /policy/clauses': staff,
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
