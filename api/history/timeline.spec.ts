@@ -217,7 +217,7 @@ describe('timeline sentences (issue 7)', () => {
         eventTime: at('2027-06-20T04:00:00Z'),
         workflowExecutionCompletedEventAttributes: {},
       },
-    ] as HistoryEvent[];
+    ] as unknown as HistoryEvent[];
     const timeline = buildTimeline(input('en', [opened, approved], events));
     expect(timeline.timersFired).toBe(2);
     expect(timeline.temporalEvents).toBe(6);
