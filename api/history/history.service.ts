@@ -16,7 +16,6 @@ import {
   candidatePersonIds,
   type HistoryEvent,
   timelineCsv,
-  type TimelineItem,
   when,
 } from './timeline';
 
@@ -225,7 +224,7 @@ export class HistoryService {
       },
       generatedAt: when(Date.now(), this.zone, lang),
       notes: [answer.temporal.note, timersNote(answer.temporal.timersFired, lang)],
-      items: answer.items as TimelineItem[],
+      items: answer.items,
     });
     return { body, filename: fileName(examId, lang, 'pdf') };
   }

@@ -254,7 +254,7 @@ describe('CSV (RFC 4180)', () => {
     const csv = timelineCsv(timeline.items);
     expect(csv.startsWith('\uFEFFat,source,seq,eventId,action,')).toBe(true);
     expect(csv.endsWith('\r\n')).toBe(true);
-    const rows = parse(csv, { bom: true, columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(csv, { bom: true, columns: true });
     expect(rows).toHaveLength(timeline.items.length);
     expect(rows.map((r) => r.sentence)).toEqual(timeline.items.map((i) => i.sentence));
     expect(rows[1]).toMatchObject({

@@ -247,7 +247,7 @@ export class TemporalGateway {
     } catch (error) {
       if (
         error instanceof WorkflowNotFoundError ||
-        (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND)
+        (isGrpcServiceError(error) && Number(error.code) === GRPC_NOT_FOUND)
       )
         return { kind: 'gone' };
       throw error;

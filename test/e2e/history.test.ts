@@ -144,7 +144,7 @@ test('GP 3: the auditor reads who approved the step, when and against which clau
         `attachment; filename="exam-${examId}-history-ru.csv"`,
       );
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 BOM
-      const rows = parse(bytes, { bom: true, columns: true }) as Record<string, string>[];
+      const rows = parse<Record<string, string>>(bytes, { bom: true, columns: true });
       expect(
         rows.map((r) => [r.at, r.source, r.seq, r.eventId, r.action, r.actorName, r.sentence]),
       ).toEqual(
