@@ -21,6 +21,8 @@ import { ExamsService } from './exams/exams.service';
 import { SessionsController } from './exams/sessions.controller';
 import { SessionsService } from './exams/sessions.service';
 import { HealthController } from './health/health.controller';
+import { HistoryController } from './history/history.controller';
+import { HistoryService } from './history/history.service';
 import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
 import { ClausesController } from './plans/clauses.controller';
@@ -54,6 +56,7 @@ export class AppModule {
         AuthController,
         DirectoryController,
         ExamsController,
+        HistoryController,
         SessionsController,
         LinksController,
         PlansController,
@@ -99,6 +102,16 @@ export class AppModule {
           useFactory: (db: DataSource, temporal: TemporalGateway, sop: SopService) =>
             new ExamsService(db, temporal, sop),
           inject: [DATA_SOURCE, TemporalGateway, SopService],
+        },
+        {
+          provide: HistoryService,
+          useFactory: (
+            db: DataSource,
+            temporal: TemporalGateway,
+            sop: SopService,
+            exams: ExamsService,
+          ) => new HistoryService(db, temporal, sop, exams),
+          inject: [DATA_SOURCE, TemporalGateway, SopService, ExamsService],
         },
         {
           provide: SessionsService,

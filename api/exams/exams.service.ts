@@ -68,7 +68,7 @@ const READERS: Role[] = [
   'admin',
 ];
 
-interface ExamRow {
+export interface ExamRow {
   id: string;
   discipline: string;
   department: string;
@@ -376,8 +376,11 @@ export class ExamsService {
     };
   }
 
-  /** An exam the principal may read; 404 (not 403) otherwise, so existence does not leak. */
-  private async readable(principal: Principal, id: string): Promise<ExamRow> {
+  /**
+   * An exam the principal may read; 404 (not 403) otherwise, so existence does not leak. The one
+   * rule for reading an exam: GET /exams/:id and its history (api/history) both ask it.
+   */
+  async readable(principal: Principal, id: string): Promise<ExamRow> {
     const { exam, chain } = await this.loadExam(id);
     const owns = this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole], chain));
     if (!holdsIn(principal, READERS, chain) && !owns) throw notFound(`exam ${id} does not exist`);

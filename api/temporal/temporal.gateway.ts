@@ -1,6 +1,7 @@
 import {
   Client,
   Connection,
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -10,6 +11,7 @@ import {
   TypedSearchAttributes,
   type UpdateDefinition,
 } from '@temporalio/common';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import type { Config } from '../../config/config';
 import { temporalConnectionOptions } from '../../config/temporal';
 import {
@@ -55,6 +57,13 @@ export type DecideOutcome =
   | { kind: 'decided'; result: DecideStepResult }
   | { kind: 'refused'; refusal: DecideRefusal; message: string }
   | { kind: 'workflow-closed' };
+
+/** A workflow's event history as Temporal has it now, or gone (never started, or past retention). */
+export type FetchedHistory =
+  { kind: 'found'; history: History; runId: string; closedAt: Date | null } | { kind: 'gone' };
+
+/** gRPC NOT_FOUND: the workflow (or its run's history) does not exist (any more). */
+const GRPC_NOT_FOUND = 5;
 
 /** The API's one door to Temporal (CONVENTIONS.md: external systems behind one class). */
 export class TemporalGateway {
@@ -237,6 +246,33 @@ export class TemporalGateway {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
         return { kind: 'refused', message: error.cause.message };
       if (error instanceof WorkflowNotFoundError) return { kind: 'workflow-closed' };
+      throw error;
+    }
+  }
+
+  /**
+   * The event history of a workflow's latest run, with when it closed (null while it runs); `gone`
+   * once the namespace's retention has removed it (or it never existed).
+   */
+  async fetchHistory(workflowId: string): Promise<FetchedHistory> {
+    try {
+      const description = await this.client.workflow.getHandle(workflowId).describe();
+      const history = await this.client.workflow
+        .getHandle(workflowId, description.runId)
+        .fetchHistory();
+      const closed = description.status.name !== 'RUNNING';
+      return {
+        kind: 'found',
+        history,
+        runId: description.runId,
+        closedAt: closed ? (description.closeTime ?? new Date()) : null,
+      };
+    } catch (error) {
+      if (
+        error instanceof WorkflowNotFoundError ||
+        (isGrpcServiceError(error) && Number(error.code) === GRPC_NOT_FOUND)
+      )
+        return { kind: 'gone' };
       throw error;
     }
   }

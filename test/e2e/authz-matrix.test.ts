@@ -6,9 +6,9 @@ import { examStartingAt, useStack } from './harness';
 /**
  * Issue 5's authorisation matrix: every route of the OpenAPI document called by every kind of
  * caller, asserting allow or deny. A route missing from the matrix fails the test, so a new route
- * cannot ship without its rule. "deny" is 401/403; "hidden" is 404 (an exam outside one's scope
- * is not revealed); "allow" is anything else (400, 404 of an unknown key or link, 409 … are
- * answers the caller was allowed to get).
+ * cannot ship without its rule. "deny" is 401/403; "hidden" is 404 where the matrix expects it (an
+ * exam outside one's scope is not revealed); "allow" is anything else (400, 404 of an unknown key
+ * or link, 409 … are answers the caller was allowed to get).
  */
 const ctx = useStack();
 
@@ -20,6 +20,7 @@ const everyone = (v: Verdict) =>
   Object.fromEntries(CALLERS.map((c) => [c, v])) as Record<Caller, Verdict>;
 const signedIn = { ...everyone('allow'), anonymous: 'deny' as Verdict };
 const staff = { ...signedIn, student: 'deny' as Verdict };
+const examHistory = { ...signedIn, student: 'hidden' as Verdict, otherHead: 'hidden' as Verdict };
 
 /** Exam routes: the head owns GP 3's step; the dean reads the school; the other head sees nothing. */
 const MATRIX: Record<string, Record<Caller, Verdict>> = {
@@ -74,6 +75,12 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
     dean: 'allow',
     admin: 'allow',
   },
+  // History for auditors (issue 7): whoever reads the exam (auditor, admin, its readers); a
+  // student or another department's head is answered 404, as for the exam itself.
+  'GET /exams/{id}/history': examHistory,
+  'GET /exams/{id}/history.json': examHistory,
+  'GET /exams/{id}/history.csv': examHistory,
+  'GET /exams/{id}/history.pdf': examHistory,
   // Events: recorded by the roles of EXAM_EVENTS (a proctor for violationFound); no one here is one.
   'POST /exams/{id}/events': {
     ...everyone('deny'),
@@ -282,7 +289,7 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
       const got: Verdict =
         (status === 401 && !signIn) || status === 403
           ? 'deny'
-          : status === 404 && MATRIX[route].otherHead === 'hidden' && caller === 'otherHead'
+          : status === 404 && expected === 'hidden'
             ? 'hidden'
             : 'allow';
       if (got !== expected)
