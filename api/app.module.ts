@@ -22,6 +22,7 @@ import { SessionsController } from './exams/sessions.controller';
 import { SessionsService } from './exams/sessions.service';
 import { HealthController } from './health/health.controller';
 import { HistoryController } from './history/history.controller';
+import { HistoryArchiver } from './history/history.archiver';
 import { HistoryService } from './history/history.service';
 import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
@@ -112,6 +113,12 @@ export class AppModule {
             exams: ExamsService,
           ) => new HistoryService(db, temporal, sop, exams),
           inject: [DATA_SOURCE, TemporalGateway, SopService, ExamsService],
+        },
+        {
+          provide: HistoryArchiver,
+          useFactory: (history: HistoryService, config: Config) =>
+            new HistoryArchiver(history, config.historyArchiveEverySeconds),
+          inject: [HistoryService, CONFIG],
         },
         {
           provide: SessionsService,

@@ -189,6 +189,12 @@ export const VARIABLES = {
     schema: z.string().min(1).optional(),
     description: 'folder of the embedded SMTP catcher; when set, the API serves it at /dev/mail',
   },
+  HISTORY_ARCHIVE_EVERY_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(86_400),
+    default: '600',
+    description:
+      "how often the API archives closed exams' workflow histories in PostgreSQL (before Temporal's retention drops them)",
+  },
   WORKER_SHUTDOWN_GRACE: {
     schema: z.string().default('10s'),
     default: '10s',
@@ -225,6 +231,7 @@ export interface Config {
   varDir: string;
   devMailDir?: string;
   workerShutdownGrace: string;
+  historyArchiveEverySeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -326,6 +333,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     varDir: v.EMTIHAN_VAR_DIR,
     devMailDir: v.DEV_MAIL_DIR,
     workerShutdownGrace: v.WORKER_SHUTDOWN_GRACE,
+    historyArchiveEverySeconds: v.HISTORY_ARCHIVE_EVERY_SECONDS,
   };
 }
 

@@ -10,6 +10,7 @@ import { isoInZone } from '../common/time';
 import type { ExamRow, ExamsService } from '../exams/exams.service';
 import type { SopService } from '../plans/sop.service';
 import type { TemporalGateway } from '../temporal/temporal.gateway';
+import { EXAM_WORKFLOW_TYPE } from '../../workflows/exam.contract';
 import { historyPdf } from './history.pdf';
 import {
   buildTimeline,
@@ -125,6 +126,27 @@ export class HistoryService {
       json: JSON.stringify(row.history, null, 2),
       events: history.events ?? [],
     };
+  }
+
+  /**
+   * Archives the histories of exam workflows closed in the last `days` days that are not archived
+   * yet (the sweep of HistoryArchiver); returns how many it archived.
+   */
+  async archiveClosed(days: number): Promise<number> {
+    const closed = await this.temporal.closedWorkflows(EXAM_WORKFLOW_TYPE, days);
+    if (closed.length === 0) return 0;
+    const kept = await this.db.query<{ workflow_id: string; run_id: string }[]>(
+      `SELECT workflow_id, run_id FROM workflow_history WHERE workflow_id = ANY($1)`,
+      [closed.map((c) => c.workflowId)],
+    );
+    const done = new Set(kept.map((k) => `${k.workflow_id}/${k.run_id}`));
+    let archived = 0;
+    for (const run of closed) {
+      if (done.has(`${run.workflowId}/${run.runId}`)) continue;
+      const raw = await this.rawHistory(run.workflowId);
+      if (raw?.source === 'temporal' && raw.closedAt !== null) archived++;
+    }
+    return archived;
   }
 
   /** Keeps a closed run's history (once per run): the archive outlives Temporal's retention. */

@@ -277,6 +277,20 @@ export class TemporalGateway {
     }
   }
 
+  /** Runs of a workflow type closed within the last `days` days (visibility). */
+  async closedWorkflows(
+    type: string,
+    days: number,
+  ): Promise<{ workflowId: string; runId: string }[]> {
+    const since = new Date(Date.now() - days * 86_400_000).toISOString();
+    const runs: { workflowId: string; runId: string }[] = [];
+    for await (const run of this.client.workflow.list({
+      query: `WorkflowType = '${type}' AND ExecutionStatus != 'Running' AND CloseTime > '${since}'`,
+    }))
+      runs.push({ workflowId: run.workflowId, runId: run.runId });
+    return runs;
+  }
+
   async ping(): Promise<void> {
     await this.connection.workflowService.getSystemInfo({});
   }

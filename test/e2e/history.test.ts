@@ -11,7 +11,11 @@ import { examStartingAt, useStack, type Credentials } from './harness';
  * History for auditors (issue 7) on the real stack: GP 3's step alone on the drill's seconds, so
  * an exam registered half a minute ahead runs to its end (E + nothing left to do) within the test.
  */
-const ctx = useStack({ onlySteps: ['departmentDiscussion'] });
+const ctx = useStack({
+  onlySteps: ['departmentDiscussion'],
+  // The archive sweep every 2 s (production: every 10 minutes).
+  env: () => ({ HISTORY_ARCHIVE_EVERY_SECONDS: '2' }),
+});
 
 interface Item {
   at: string;
@@ -229,6 +233,18 @@ test('GP 3: the auditor reads who approved the step, when and against which clau
 test("a completed exam's history.json replays against the current workflow code; it is archived and outlives Temporal's retention", async () => {
   const workflowId = examWorkflowId(examId);
   await ctx.stack.client.workflow.getHandle(workflowId).result();
+  // Archived by the API's sweep, before anyone reads it.
+  const swept = await waitFor(
+    'the sweep to archive the closed history',
+    async () => {
+      const rows = await ctx.db.query<{ events: number }[]>(
+        `SELECT jsonb_array_length(history -> 'events') AS events FROM workflow_history WHERE workflow_id = $1`,
+        [workflowId],
+      );
+      return rows.length > 0 ? rows : undefined;
+    },
+    30_000,
+  );
 
   const json = await raw(`/exams/${examId}/history.json`, ctx.dir.auditor);
   expect(json.response.headers.get('x-history-source')).toBe('temporal');
@@ -254,6 +270,7 @@ test("a completed exam's history.json replays against the current workflow code;
     [workflowId],
   );
   expect(archived).toEqual([{ events: fromTemporal.events.length }]);
+  expect(swept).toEqual(archived);
 
   // Temporal's retention removes the closed workflow (here: at once, by deleting it).
   await ctx.stack.client.workflowService.deleteWorkflowExecution({
