@@ -3,6 +3,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { parse } from 'csv-parse/sync';
 import pdfParse from 'pdf-parse/lib/pdf-parse.js';
+import type { TimelineItem } from '../../api/history/timeline';
 import { examWorkflowId } from '../../workflows/exam.contract';
 import { uniqueId, waitFor } from '../support';
 import { examStartingAt, useStack, type Credentials } from './harness';
@@ -17,22 +18,11 @@ const ctx = useStack({
   env: () => ({ HISTORY_ARCHIVE_EVERY_SECONDS: '2' }),
 });
 
-interface Item {
-  at: string;
-  source: 'audit' | 'temporal';
-  seq: number | null;
-  eventId: number | null;
-  action: string;
-  sentence: string;
-  clauses: string[];
-  actor: { id: string; name: string | null; role: string | null } | null;
-  stepId: string | null;
-  lateness: { late: boolean; text: string } | null;
-}
+/** The answer as JSON carries it. */
 interface Answer {
   examId: string;
   temporal: { status: string; available: boolean; timersFired: number; note: string };
-  items: Item[];
+  items: TimelineItem[];
 }
 
 async function raw(path: string, as: Credentials, headers: Record<string, string> = {}) {
