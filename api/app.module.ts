@@ -23,6 +23,8 @@ import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
+import { ReportsController } from './reports/reports.controller';
+import { ReportsService } from './reports/reports.service';
 import { SopService } from './plans/sop.service';
 import { TemporalGateway } from './temporal/temporal.gateway';
 import { CONFIG, DATA_SOURCE, POLICY } from './tokens';
@@ -52,6 +54,7 @@ export class AppModule {
         SessionsController,
         LinksController,
         PlansController,
+        ReportsController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -114,6 +117,11 @@ export class AppModule {
           provide: PlansService,
           useFactory: (db: DataSource, sop: SopService) => new PlansService(db, sop),
           inject: [DATA_SOURCE, SopService],
+        },
+        {
+          provide: ReportsService,
+          useFactory: (db: DataSource, policy: Policy) => new ReportsService(db, policy),
+          inject: [DATA_SOURCE, POLICY],
         },
       ],
     };
