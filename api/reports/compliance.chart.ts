@@ -28,6 +28,7 @@ const TEXT = {
   },
   sessionWide: { en: 'Session-wide steps', ru: 'Шаги сессии', kk: 'Сессия қадамдары' },
   noneDue: { en: 'nothing due yet', ru: 'сроки не наступили', kk: 'мерзімі келмеген' },
+  waived: { en: 'waived', ru: 'отменено', kk: 'босатылды' },
   generated: { en: 'as of', ru: 'на', kk: 'күні' },
   policy: { en: 'policy', ru: 'политика', kk: 'саясат' },
   scope: {
@@ -47,15 +48,15 @@ export const CHART_COLOURS = {
 };
 
 const FONT = 'DejaVu Sans';
-const WIDTH = 1000;
+const WIDTH = 1100;
 const MARGIN = 24;
 const LABEL_WIDTH = 360;
 const BAR_X = MARGIN + LABEL_WIDTH + 16;
 const BAR_WIDTH = 400;
 const VALUE_X = BAR_X + BAR_WIDTH + 14;
 const ROW = 42;
-/** DejaVu Sans at 12 px: about 7.5 px a character (wider Cyrillic capitals included), so 46 a line. */
-const LINE_CHARS = 46;
+/** DejaVu Sans at 12 px: about 7 px a character (wider Cyrillic capitals included), so 50 a line. */
+const LINE_CHARS = 50;
 
 export function escapeXml(text: string): string {
   return text
@@ -66,8 +67,29 @@ export function escapeXml(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
-/** Wraps a label on words into at most two lines, the second ending in … when cut. */
-export function wrapLabel(text: string, width = LINE_CHARS): string[] {
+/**
+ * Wraps a label on words into at most two lines; when it does not fit, the text is cut with … and
+ * the suffix (the clauses) is kept whole at the end of the last line.
+ */
+export function wrapLabel(text: string, width = LINE_CHARS, suffix = ''): string[] {
+  const tail = suffix === '' ? '' : ` ${suffix}`;
+  const fits = (lines: string[]) => lines.length <= 2 && lines.every((l) => l.length <= width);
+  const whole = wrapWords(`${text}${tail}`, width);
+  if (fits(whole)) return whole;
+  // Drop words from the end until the rest, an ellipsis and the suffix fit.
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  for (let k = words.length - 1; k > 0; k--) {
+    const lines = wrapWords(`${words.slice(0, k).join(' ')}…${tail}`, width);
+    if (fits(lines)) return lines;
+  }
+  // One word too long for a line: cut it.
+  return wrapWords(`${text.slice(0, Math.max(1, width - tail.length - 1))}…${tail}`, width).slice(
+    0,
+    2,
+  );
+}
+
+function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter((w) => w !== '')) {
@@ -79,16 +101,15 @@ export function wrapLabel(text: string, width = LINE_CHARS): string[] {
     }
   }
   if (line !== '') lines.push(line);
-  const fit = lines.slice(0, 2).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
-  if (lines.length > 2) fit[1] = `${fit[1].slice(0, width - 1).replace(/\s*\S*$/, '')}…`;
-  return fit;
+  return lines;
 }
 
 const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 
-function bar(y: number, label: string, t: Tally, lang: Language): string {
-  const lines = wrapLabel(label);
-  const out: string[] = [`<g class="row" data-label="${escapeXml(label)}">`];
+function bar(y: number, label: string, suffix: string, t: Tally, lang: Language): string {
+  const lines = wrapLabel(label, LINE_CHARS, suffix);
+  const full = suffix === '' ? label : `${label} ${suffix}`;
+  const out: string[] = [`<g class="row" data-label="${escapeXml(full)}">`];
   const top = lines.length === 1 ? y + 19 : y + 12;
   lines.forEach((line, i) =>
     out.push(
@@ -119,11 +140,15 @@ function bar(y: number, label: string, t: Tally, lang: Language): string {
     }
     out.push(
       `<text x="${VALUE_X}" y="${barY + 15}" font-size="14" font-weight="bold" fill="${CHART_COLOURS.text}">${percent(t.onTimeRate ?? 0)}</text>`,
-      `<text x="${VALUE_X + 50}" y="${barY + 15}" font-size="12" fill="${CHART_COLOURS.muted}">${t.onTime} / ${due}</text>`,
+      `<text x="${VALUE_X + 50}" y="${barY + 15}" font-size="12" fill="${CHART_COLOURS.muted}">${t.onTime} / ${due}${escapeXml(t.waived > 0 ? ` · ${TEXT.waived[lang]} ${t.waived}` : '')}</text>`,
     );
   } else {
+    const rest = [
+      ...(t.waived > 0 ? [`${TEXT.waived[lang]} ${t.waived}`] : []),
+      ...(t.open > 0 || t.waived === 0 ? [TEXT.noneDue[lang]] : []),
+    ];
     out.push(
-      `<text x="${VALUE_X}" y="${barY + 15}" font-size="12" fill="${CHART_COLOURS.muted}">— ${escapeXml(TEXT.noneDue[lang])}</text>`,
+      `<text x="${VALUE_X}" y="${barY + 15}" font-size="12" fill="${CHART_COLOURS.muted}">— ${escapeXml(rest.join(' · '))}</text>`,
     );
   }
   out.push('</g>');
@@ -159,14 +184,14 @@ export function complianceSvg(report: ComplianceReport, lang: Language): string 
   );
   y += 50;
 
-  const section = (title: string, rows: { label: string; tally: Tally }[]) => {
+  const section = (title: string, rows: { label: string; suffix?: string; tally: Tally }[]) => {
     body.push(
       `<text x="${MARGIN}" y="${y + 18}" font-size="15" font-weight="bold" fill="${CHART_COLOURS.text}">${escapeXml(title)}</text>`,
       `<line x1="${MARGIN}" y1="${y + 26}" x2="${WIDTH - MARGIN}" y2="${y + 26}" stroke="${CHART_COLOURS.track}"/>`,
     );
     y += 32;
     for (const row of rows) {
-      body.push(bar(y, row.label, row.tally, lang));
+      body.push(bar(y, row.label, row.suffix ?? '', row.tally, lang));
       y += ROW;
     }
     y += 12;
@@ -184,7 +209,8 @@ export function complianceSvg(report: ComplianceReport, lang: Language): string 
   section(
     TEXT.byStep[lang],
     report.byStep.map((s) => ({
-      label: `${s.title?.[lang] ?? s.ruleId} (${s.clauses.join(', ')})`,
+      label: s.title?.[lang] ?? s.ruleId,
+      suffix: s.clauses.length > 0 ? `(${s.clauses.join(', ')})` : '',
       tally: s,
     })),
   );
