@@ -72,12 +72,13 @@ export function escapeXml(text: string): string {
  * the suffix (the clauses) is kept whole at the end of the last line.
  */
 export function wrapLabel(text: string, width = LINE_CHARS, suffix = ''): string[] {
-  const tail = suffix === '' ? '' : ` ${suffix}`;
+  // The suffix never breaks: no-break spaces inside it.
+  const tail = suffix === '' ? '' : ` ${suffix.replace(/ /g, '\u00a0')}`;
   const fits = (lines: string[]) => lines.length <= 2 && lines.every((l) => l.length <= width);
   const whole = wrapWords(`${text}${tail}`, width);
   if (fits(whole)) return whole;
   // Drop words from the end until the rest, an ellipsis and the suffix fit.
-  const words = text.split(/\s+/).filter((w) => w !== '');
+  const words = text.split(/ +/).filter((w) => w !== '');
   for (let k = words.length - 1; k > 0; k--) {
     const lines = wrapWords(`${words.slice(0, k).join(' ')}…${tail}`, width);
     if (fits(lines)) return lines;
@@ -92,7 +93,7 @@ export function wrapLabel(text: string, width = LINE_CHARS, suffix = ''): string
 function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+  for (const word of text.split(/ +/).filter((w) => w !== '')) {
     const next = line === '' ? word : `${line} ${word}`;
     if (next.length <= width || line === '') line = next;
     else {

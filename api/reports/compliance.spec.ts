@@ -236,10 +236,10 @@ describe('computeCompliance over hand-made rows', () => {
   });
 
   test('a long label wraps into two lines, cut with an ellipsis, its clauses kept whole', () => {
-    expect(wrapLabel('short', 20, '(GP 3)')).toEqual(['short (GP 3)']);
+    expect(wrapLabel('short', 20, '(GP 3)')).toEqual(['short (GP\u00a03)']);
     const lines = wrapLabel('word '.repeat(40), 20, '(GP 4, row 2)');
     expect(lines).toHaveLength(2);
-    expect(lines[1].endsWith('… (GP 4, row 2)')).toBe(true);
+    expect(lines[1].endsWith('… (GP\u00a04,\u00a0row\u00a02)')).toBe(true);
     expect(lines.every((l) => l.length <= 20)).toBe(true);
     expect(wrapLabel('x'.repeat(50), 20)).toEqual(['x'.repeat(19) + '…']);
   });
