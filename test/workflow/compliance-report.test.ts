@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Workbook, type Worksheet } from 'exceljs';
 import type { Principal } from '../../api/auth/principal';
@@ -24,6 +25,7 @@ import { decideAs, skipTo, startExam, startSession, useTimeSkipping } from './ti
  *   scheduleApproval            S − 2 weeks  = Mon 15 Feb 2027
  *   departmentDiscussion        e1: 16 Jan (Sat) → Fri 15 Jan; e2: Mon 18 Jan; eB: 17 Jan (Sun) → 15 Jan
  *   examinerList                e1: 14 Mar (Sun) → Fri 12 Mar; e2: Tue 16 Mar; eB: Mon 15 Mar
+ *                               (Constitution Day) → Fri 12 Mar
  * What happens:
  *   at once (Nov 2026)  head A approves commissionComposition@A and e1's discussion (on time);
  *                       head B approves eB's discussion (on time); the vice-rector waives row 4's
@@ -32,10 +34,10 @@ import { decideAs, skipTo, startExam, startSession, useTimeSkipping } from './ti
  *                       email went out at its due (the next would be the next working morning).
  *   Wed 20 Jan 10:00    head A approves e2's discussion: late 1 d 10 h = 34 h (1.42 d); escalated at
  *                       the due, Tue 19 and Wed 20 Jan 09:00 (3 emails).
- *   Tue 16 Mar 09:30    head B approves eB's examiner list: late 9.5 h (0.40 d); escalated at the due
- *                       and Tue 16 Mar 09:00 (2 emails). The report is taken now:
- *                       e1's examiner list is overdue (escalated 12 Mar, 15 and 16 Mar 09:00: 3 emails),
- *                       e2's is open and due tonight.
+ *   Tue 16 Mar 09:30    head B approves eB's examiner list: late 3 d 9.5 h = 81.5 h (3.40 d); escalated
+ *                       at the due and on the next working morning, Tue 16 Mar 09:00 (Mon 15 Mar is
+ *                       Constitution Day): 2 emails. The report is taken now: e1's examiner list is
+ *                       overdue (escalated the same two times: 2 emails), e2's is open, due tonight.
  */
 
 const ctx = useTimeSkipping();
@@ -55,18 +57,27 @@ async function escalationEmails(where: { examId?: string; sessionId?: string }, 
   return rows[0].n;
 }
 
-/** Lets time run to `instant`, then waits until the step's escalation emails have been recorded. */
+/**
+ * Lets time run to each instant in turn (the test server's clock moves only here, so no timer is
+ * passed before the workflow has handled the one before: an escalation sent late stands for the
+ * days it missed), waiting each time until the step's escalation emails have been recorded.
+ */
 async function reach(
-  instant: number,
-  waits: { where: { examId?: string; sessionId?: string }; stepId: string; emails: number }[],
+  waits: {
+    instant: number;
+    where: { examId?: string; sessionId?: string };
+    stepId: string;
+    emails: number;
+  }[],
 ) {
-  await skipTo(ctx.env, instant);
-  for (const w of waits)
+  for (const w of waits) {
+    await skipTo(ctx.env, w.instant);
     await waitFor(
       `${w.emails} escalation email(s) of ${w.stepId}`,
       async () => (await escalationEmails(w.where, w.stepId)) >= w.emails,
       30_000,
     );
+  }
 }
 
 /** A sheet as objects keyed by its header row. */
@@ -134,22 +145,38 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
   await decideAs(session, dir, 'scheduleApproval', 'waive', 'vice_rector', WAIVER_REASON);
 
   // GP 4 of department B: one escalation at its due, approved the next morning.
-  await reach(at('2027-01-01T10:00:00'), [
-    { where: { sessionId }, stepId: `commissionComposition@${B}`, emails: 1 },
+  const minuteAfter = (iso: string) => at(iso) + 60_000;
+  await reach([
+    {
+      instant: minuteAfter('2026-12-31T23:59:59.999'),
+      where: { sessionId },
+      stepId: `commissionComposition@${B}`,
+      emails: 1,
+    },
   ]);
+  await skipTo(ctx.env, at('2027-01-01T10:00:00'));
   await decideAs(session, dirB, `commissionComposition@${B}`, 'approve', 'department_head');
 
   // GP 3 of e2: escalated at the due and on two working mornings, approved at 10:00.
-  await reach(at('2027-01-20T10:00:00'), [
-    { where: { examId: e2Id }, stepId: 'departmentDiscussion', emails: 3 },
+  const e2Discussion = { where: { examId: e2Id }, stepId: 'departmentDiscussion' };
+  await reach([
+    { instant: minuteAfter('2027-01-18T23:59:59.999'), ...e2Discussion, emails: 1 },
+    { instant: minuteAfter('2027-01-19T09:00:00'), ...e2Discussion, emails: 2 },
+    { instant: minuteAfter('2027-01-20T09:00:00'), ...e2Discussion, emails: 3 },
   ]);
+  await skipTo(ctx.env, at('2027-01-20T10:00:00'));
   await decideAs(e2, dir, 'departmentDiscussion', 'approve', 'department_head');
 
   // §5.2: eB's list approved late; e1's left overdue.
-  await reach(at('2027-03-16T09:30:00'), [
-    { where: { examId: eBId }, stepId: 'examinerList', emails: 2 },
-    { where: { examId: e1Id }, stepId: 'examinerList', emails: 3 },
+  const e1List = { where: { examId: e1Id }, stepId: 'examinerList' };
+  const eBList = { where: { examId: eBId }, stepId: 'examinerList' };
+  await reach([
+    { instant: minuteAfter('2027-03-12T23:59:59.999'), ...e1List, emails: 1 },
+    { instant: minuteAfter('2027-03-12T23:59:59.999'), ...eBList, emails: 1 },
+    { instant: minuteAfter('2027-03-16T09:00:00'), ...e1List, emails: 2 },
+    { instant: minuteAfter('2027-03-16T09:00:00'), ...eBList, emails: 2 },
   ]);
+  await skipTo(ctx.env, at('2027-03-16T09:30:00'));
   await decideAs(eB, dirB, 'examinerList', 'approve', 'department_head');
   // No further escalation of the steps decided before.
   expect(await escalationEmails({ sessionId }, `commissionComposition@${B}`)).toBe(1);
@@ -172,9 +199,9 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     name: { kk: 'Spring 2027', ru: 'Spring 2027', en: 'Spring 2027' },
   });
   // Totals: 9 steps; on time 3 (GP 4 @A, GP 3 e1, GP 3 eB); late 3 (GP 4 @B 10 h, GP 3 e2 34 h,
-  // §5.2 eB 9.5 h); overdue 1 (§5.2 e1); open 1 (§5.2 e2); waived 1 (row 4); escalated 4 with
-  // 1 + 3 + 2 + 3 = 9 emails; rate 3 / (3 + 3 + 1) = 0.4286; lateness 9.5, 10, 34 h → median 10 h
-  // (0.42 d), worst 34 h (1.42 d).
+  // §5.2 eB 81.5 h); overdue 1 (§5.2 e1); open 1 (§5.2 e2); waived 1 (row 4); escalated 4 with
+  // 1 + 3 + 2 + 2 = 8 emails; rate 3 / (3 + 3 + 1) = 0.4286; lateness 10, 34, 81.5 h → median 34 h
+  // (1.42 d), worst 81.5 h (3.40 d).
   expect(counts(report.totals)).toEqual({
     ...none,
     total: 9,
@@ -184,15 +211,15 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     open: 1,
     waived: 1,
     escalated: 4,
-    escalationEmails: 9,
+    escalationEmails: 8,
   });
   expect(report.totals.onTimeRate).toBe(0.4286);
   expect(report.totals.lateness).toEqual({
     count: 3,
-    medianHours: 10,
-    medianDays: 0.42,
-    worstHours: 34,
-    worstDays: 1.42,
+    medianHours: 34,
+    medianDays: 1.42,
+    worstHours: 81.5,
+    worstDays: 3.4,
   });
 
   // By step, in the policy's order.
@@ -250,7 +277,7 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     worstHours: 34,
     worstDays: 1.42,
   });
-  // §5.2: eB late 9.5 h (2 emails), e1 overdue (3 emails), e2 open → 0 / 2.
+  // §5.2: eB late 81.5 h (2 emails), e1 overdue (2 emails), e2 open → 0 / 2.
   expect(counts(step('examinerList'))).toEqual({
     ...none,
     total: 3,
@@ -260,15 +287,15 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     open: 1,
     waived: 0,
     escalated: 2,
-    escalationEmails: 5,
+    escalationEmails: 4,
   });
   expect(step('examinerList').onTimeRate).toBe(0);
   expect(step('examinerList').lateness).toEqual({
     count: 1,
-    medianHours: 9.5,
-    medianDays: 0.4,
-    worstHours: 9.5,
-    worstDays: 0.4,
+    medianHours: 81.5,
+    medianDays: 3.4,
+    worstHours: 81.5,
+    worstDays: 3.4,
   });
 
   // By department: A then B (by id: "dept-…" < "other-…"), then the session-wide step.
@@ -284,13 +311,13 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     open: 1,
     waived: 0,
     escalated: 2,
-    escalationEmails: 6,
+    escalationEmails: 5,
   });
   expect(depA.onTimeRate).toBe(0.5);
   expect(depA.lateness).toMatchObject({ medianHours: 34, worstHours: 34 });
   expect(depA.name?.en).toBe('Department of Normal Anatomy');
-  // B: GP 3 eB on time; GP 4 @B late 10 h, §5.2 eB late 9.5 h → 1 / 3; median (9.5 + 10) / 2 =
-  // 9.75 h (0.41 d), worst 10 h (0.42 d).
+  // B: GP 3 eB on time; GP 4 @B late 10 h, §5.2 eB late 81.5 h → 1 / 3; median (10 + 81.5) / 2 =
+  // 45.75 h (1.91 d), worst 81.5 h (3.40 d).
   expect(counts(depB)).toEqual({
     ...none,
     total: 3,
@@ -305,10 +332,10 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
   expect(depB.onTimeRate).toBe(0.3333);
   expect(depB.lateness).toEqual({
     count: 2,
-    medianHours: 9.75,
-    medianDays: 0.41,
-    worstHours: 10,
-    worstDays: 0.42,
+    medianHours: 45.75,
+    medianDays: 1.91,
+    worstHours: 81.5,
+    worstDays: 3.4,
   });
   expect(counts(sessionWide)).toMatchObject({ total: 1, waived: 1 });
   expect(sessionWide.onTimeRate).toBeNull();
@@ -332,7 +359,7 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     approvedLate: 2,
     waived: 0,
     overdueAnswerable: 0,
-    lateness: { medianHours: 9.75, worstHours: 10 },
+    lateness: { medianHours: 45.75, worstHours: 81.5 },
   });
   expect(byPerson[dir.byRole.vice_rector!.id]).toMatchObject({
     approvedOnTime: 0,
@@ -356,6 +383,8 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
   // The workbook, opened with exceljs, has the same numbers.
   const svg = complianceSvg(report, 'ru');
   const png = chartPng(svg);
+  // To look at it: COMPLIANCE_CHART_PNG=/tmp/compliance-chart.png npx jest … compliance
+  if (process.env.COMPLIANCE_CHART_PNG) writeFileSync(process.env.COMPLIANCE_CHART_PNG, png);
   expect(png.subarray(0, 8)).toEqual(Buffer.from('89504e470d0a1a0a', 'hex'));
   const size = pngSize(png);
   expect(size.width).toBe(2200);
@@ -386,9 +415,9 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     Waived: 1,
     Escalated: 4,
     'On-time rate': 0.4286,
-    'Median lateness (hours)': 10,
-    'Worst lateness (hours)': 34,
-    'Worst lateness (days)': 1.42,
+    'Median lateness (hours)': 34,
+    'Worst lateness (hours)': 81.5,
+    'Worst lateness (days)': 3.4,
   });
   const bySheetStep = Object.fromEntries(
     sheetRows(book.getWorksheet('By step')!).map((r) => [r['Rule id'], r]),
@@ -403,7 +432,7 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     'Open (not yet due)': 1,
     Escalated: 2,
     'On-time rate': 0,
-    'Median lateness (hours)': 9.5,
+    'Median lateness (hours)': 81.5,
   });
   expect(bySheetStep.departmentDiscussion).toMatchObject({
     Total: 3,
@@ -430,7 +459,7 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     'On time': 1,
     Late: 2,
     'On-time rate': 0.3333,
-    'Median lateness (hours)': 9.75,
+    'Median lateness (hours)': 45.75,
   });
   expect(bySheetDepartment['(session-wide)']).toMatchObject({ Total: 1, Waived: 1 });
   const bySheetPerson = Object.fromEntries(
