@@ -165,12 +165,17 @@ export function complianceSvg(report: ComplianceReport, lang: Language): string 
     `<text x="${MARGIN}" y="${y + 20}" font-size="20" font-weight="bold" fill="${CHART_COLOURS.text}">${escapeXml(TEXT.title[lang])}</text>`,
   );
   y += 30;
+  // Scope and instant on one line, the policy on the next (a version can be long: cut to fit).
+  const policy = `${TEXT.policy[lang]}: ${report.policyVersion}`;
   body.push(
     `<text x="${MARGIN}" y="${y + 16}" font-size="13" fill="${CHART_COLOURS.muted}">${escapeXml(
-      `${TEXT.scope[report.scope.kind][lang]}: ${scopeName} · ${TEXT.generated[lang]} ${report.generatedAt.slice(0, 16).replace('T', ' ')} · ${TEXT.policy[lang]} ${report.policyVersion}`,
+      `${TEXT.scope[report.scope.kind][lang]}: ${scopeName} · ${TEXT.generated[lang]} ${report.generatedAt.slice(0, 16).replace('T', ' ')}`,
+    )}</text>`,
+    `<text x="${MARGIN}" y="${y + 34}" font-size="11" fill="${CHART_COLOURS.muted}">${escapeXml(
+      policy.length > 150 ? `${policy.slice(0, 149)}…` : policy,
     )}</text>`,
   );
-  y += 30;
+  y += 48;
   // The legend: the three parts of a bar, then what the percentage means.
   let lx = MARGIN;
   for (const part of ['onTime', 'late', 'overdue'] as const) {
