@@ -105,6 +105,22 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   },
   'POST /plans/preview': staff,
   'GET /plans/preview/{file}': staff,
+  // Compliance reports (issue 7), asked for the head's department: auditors, admins and
+  // vice-rectors read every scope, the dean their school, the head their department; another
+  // department's head does not learn it exists.
+  ...Object.fromEntries(
+    ['', '.xlsx', '.svg'].map((format) => [
+      `GET /reports/compliance${format}`,
+      {
+        ...everyone('deny'),
+        otherHead: 'hidden' as Verdict,
+        head: 'allow' as Verdict,
+        dean: 'allow' as Verdict,
+        auditor: 'allow' as Verdict,
+        admin: 'allow' as Verdict,
+      },
+    ]),
+  ),
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
@@ -187,7 +203,8 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
       .replace('{id}', route.startsWith('DELETE') ? randomUUID() : onSession ? sessionId : examId)
       .replace('{step}', onSession ? 'scheduleApproval' : 'departmentDiscussion')
       .replace('{file}', String(preview.body.id))
-      .replace('{token}', 'A'.repeat(43));
+      .replace('{token}', 'A'.repeat(43))
+      .concat(template.startsWith('/reports/') ? `?departmentId=${ctx.dir.departmentId}` : '');
     const bodies: Record<string, unknown> = {
       'POST /auth/login': { email: 'nobody@example.edu.kz', password: 'wrong password' },
       'POST /auth/refresh': { refreshToken: `emt_rt_${'A'.repeat(43)}` },
