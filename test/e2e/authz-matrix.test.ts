@@ -21,6 +21,20 @@ const everyone = (v: Verdict) =>
 const signedIn = { ...everyone('allow'), anonymous: 'deny' as Verdict };
 const staff = { ...signedIn, student: 'deny' as Verdict };
 
+/**
+ * Compliance reports (issue 7), asked for the head's department: auditors, admins and vice-rectors
+ * read every scope, the dean their school, the head their department; another department's head
+ * does not learn it exists.
+ */
+const reportReaders: Record<Caller, Verdict> = {
+  ...everyone('deny'),
+  otherHead: 'hidden',
+  head: 'allow',
+  dean: 'allow',
+  auditor: 'allow',
+  admin: 'allow',
+};
+
 /** Exam routes: the head owns GP 3's step; the dean reads the school; the other head sees nothing. */
 const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /auth/login': everyone('allow'),
@@ -105,22 +119,9 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   },
   'POST /plans/preview': staff,
   'GET /plans/preview/{file}': staff,
-  // Compliance reports (issue 7), asked for the head's department: auditors, admins and
-  // vice-rectors read every scope, the dean their school, the head their department; another
-  // department's head does not learn it exists.
-  ...Object.fromEntries(
-    ['', '.xlsx', '.svg'].map((format) => [
-      `GET /reports/compliance${format}`,
-      {
-        ...everyone('deny'),
-        otherHead: 'hidden' as Verdict,
-        head: 'allow' as Verdict,
-        dean: 'allow' as Verdict,
-        auditor: 'allow' as Verdict,
-        admin: 'allow' as Verdict,
-      },
-    ]),
-  ),
+  'GET /reports/compliance': reportReaders,
+  'GET /reports/compliance.xlsx': reportReaders,
+  'GET /reports/compliance.svg': reportReaders,
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),

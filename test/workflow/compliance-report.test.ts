@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import type { WorkflowHandle } from '@temporalio/client';
 import { Workbook, type Worksheet } from 'exceljs';
 import type { Principal } from '../../api/auth/principal';
 import { chartPng, complianceSvg } from '../../api/reports/compliance.chart';
@@ -45,8 +44,6 @@ const at = (iso: string) => Date.parse(`${iso}+05:00`);
 const HOUR = 3_600_000;
 const WAIVER_REASON = 'Расписание утверждено приказом ректора (row 4)';
 
-type ExamHandle = WorkflowHandle<typeof examWorkflow>;
-
 async function escalationEmails(where: { examId?: string; sessionId?: string }, stepId: string) {
   const rows = await ctx.db.query<{ n: number }[]>(
     `SELECT count(*)::int AS n FROM audit_log
@@ -78,6 +75,13 @@ async function reach(
       30_000,
     );
   }
+}
+
+/** A sheet's rows keyed by one column's value. */
+function keyedBy(sheet: Worksheet, column: string): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    sheetRows(sheet).map((r): [string, Record<string, unknown>] => [String(r[column]), r]),
+  );
 }
 
 /** A sheet as objects keyed by its header row. */
@@ -121,8 +125,8 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
   const { handle: eB } = await startExam(ctx, eBId, { policy, days: ['2027-03-17'], dir: dirB });
   await ctx.db.query(`UPDATE exam SET session_id = $1 WHERE id = $2`, [sessionId, eBId]);
   const [e1Id, e2Id] = exams.map((e) => e.examId);
-  const e1 = ctx.env.client.workflow.getHandle(`exam-${e1Id}`) as ExamHandle;
-  const e2 = ctx.env.client.workflow.getHandle(`exam-${e2Id}`) as ExamHandle;
+  const e1 = ctx.env.client.workflow.getHandle<typeof examWorkflow>(`exam-${e1Id}`);
+  const e2 = ctx.env.client.workflow.getHandle<typeof examWorkflow>(`exam-${e2Id}`);
 
   // Every step open in the read model: 3 exams × 2 steps, and the session's 3.
   await waitFor(
@@ -402,7 +406,10 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     'Chart',
   ]);
   const summary = Object.fromEntries(
-    sheetRows(book.getWorksheet('Summary')!).map((r) => [r.Item, r.Value]),
+    sheetRows(book.getWorksheet('Summary')!).map((r): [string, unknown] => [
+      String(r.Item),
+      r.Value,
+    ]),
   );
   expect(summary).toMatchObject({
     'Scope id': sessionId,
@@ -419,9 +426,7 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     'Worst lateness (hours)': 81.5,
     'Worst lateness (days)': 3.4,
   });
-  const bySheetStep = Object.fromEntries(
-    sheetRows(book.getWorksheet('By step')!).map((r) => [r['Rule id'], r]),
-  );
+  const bySheetStep = keyedBy(book.getWorksheet('By step')!, 'Rule id');
   expect(bySheetStep.examinerList).toMatchObject({
     Clauses: '§5.2',
     Step: 'Передача списка экзаменаторов в тестовый центр',
@@ -443,9 +448,7 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
   });
   expect(bySheetStep.commissionComposition).toMatchObject({ 'On time': 1, Late: 1, Escalated: 1 });
   expect(bySheetStep.scheduleApproval).toMatchObject({ Waived: 1, 'On-time rate': null });
-  const bySheetDepartment = Object.fromEntries(
-    sheetRows(book.getWorksheet('By department')!).map((r) => [r['Department id'], r]),
-  );
+  const bySheetDepartment = keyedBy(book.getWorksheet('By department')!, 'Department id');
   expect(bySheetDepartment[A]).toMatchObject({
     Department: 'Кафедра нормальной анатомии',
     Total: 5,
@@ -462,9 +465,7 @@ test('issue 7, GP 3, GP 4, row 4, §5.2: a scripted session gives the compliance
     'Median lateness (hours)': 45.75,
   });
   expect(bySheetDepartment['(session-wide)']).toMatchObject({ Total: 1, Waived: 1 });
-  const bySheetPerson = Object.fromEntries(
-    sheetRows(book.getWorksheet('By person')!).map((r) => [r['Person id'], r]),
-  );
+  const bySheetPerson = keyedBy(book.getWorksheet('By person')!, 'Person id');
   expect(bySheetPerson[dir.head.id]).toMatchObject({
     Name: dir.head.fullName,
     'Approved on time': 2,
