@@ -30,6 +30,8 @@ import { ClausesController } from './plans/clauses.controller';
 import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
+import { ReportsController } from './reports/reports.controller';
+import { ReportsService } from './reports/reports.service';
 import { SopService } from './plans/sop.service';
 import { TemporalGateway } from './temporal/temporal.gateway';
 import { CONFIG, DATA_SOURCE, POLICY } from './tokens';
@@ -62,6 +64,7 @@ export class AppModule {
         LinksController,
         PlansController,
         ClausesController,
+        ReportsController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -150,6 +153,11 @@ export class AppModule {
           provide: PlansService,
           useFactory: (db: DataSource, sop: SopService) => new PlansService(db, sop),
           inject: [DATA_SOURCE, SopService],
+        },
+        {
+          provide: ReportsService,
+          useFactory: (db: DataSource, policy: Policy) => new ReportsService(db, policy),
+          inject: [DATA_SOURCE, POLICY],
         },
       ],
     };

@@ -22,6 +22,20 @@ const signedIn = { ...everyone('allow'), anonymous: 'deny' as Verdict };
 const staff = { ...signedIn, student: 'deny' as Verdict };
 const examHistory = { ...signedIn, student: 'hidden' as Verdict, otherHead: 'hidden' as Verdict };
 
+/**
+ * Compliance reports (issue 7), asked for the head's department: auditors, admins and vice-rectors
+ * read every scope, the dean their school, the head their department; another department's head
+ * does not learn it exists.
+ */
+const reportReaders: Record<Caller, Verdict> = {
+  ...everyone('deny'),
+  otherHead: 'hidden',
+  head: 'allow',
+  dean: 'allow',
+  auditor: 'allow',
+  admin: 'allow',
+};
+
 /** Exam routes: the head owns GP 3's step; the dean reads the school; the other head sees nothing. */
 const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /auth/login': everyone('allow'),
@@ -116,6 +130,9 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'GET /plans/preview/{file}': staff,
   // The SOP's clauses and their enforcement: any signed-in staff member (issue 7).
   'GET /policy/clauses': staff,
+  'GET /reports/compliance': reportReaders,
+  'GET /reports/compliance.xlsx': reportReaders,
+  'GET /reports/compliance.svg': reportReaders,
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
@@ -222,7 +239,8 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
       .replace('{id}', route.startsWith('DELETE') ? randomUUID() : onSession ? sessionId : examId)
       .replace('{step}', onSession ? 'scheduleApproval' : 'departmentDiscussion')
       .replace('{file}', String(preview.body.id))
-      .replace('{token}', 'A'.repeat(43));
+      .replace('{token}', 'A'.repeat(43))
+      .concat(template.startsWith('/reports/') ? `?departmentId=${ctx.dir.departmentId}` : '');
     const bodies: Record<string, unknown> = {
       'POST /auth/login': { email: 'nobody@example.edu.kz', password: 'wrong password' },
       'POST /auth/refresh': { refreshToken: `emt_rt_${'A'.repeat(43)}` },
