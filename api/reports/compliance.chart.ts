@@ -29,6 +29,11 @@ const TEXT = {
   sessionWide: { en: 'Session-wide steps', ru: 'Шаги сессии', kk: 'Сессия қадамдары' },
   noneDue: { en: 'nothing due yet', ru: 'сроки не наступили', kk: 'мерзімі келмеген' },
   waived: { en: 'waived', ru: 'отменено', kk: 'босатылды' },
+  closed: {
+    en: 'closed by the workflow',
+    ru: 'закрыто процессом',
+    kk: 'процесс жапты',
+  },
   generated: { en: 'as of', ru: 'на', kk: 'күні' },
   policy: { en: 'policy', ru: 'политика', kk: 'саясат' },
   scope: {
@@ -146,7 +151,8 @@ function bar(y: number, label: string, suffix: string, t: Tally, lang: Language)
   } else {
     const rest = [
       ...(t.waived > 0 ? [`${TEXT.waived[lang]} ${t.waived}`] : []),
-      ...(t.open > 0 || t.waived === 0 ? [TEXT.noneDue[lang]] : []),
+      ...(t.closed > 0 ? [`${TEXT.closed[lang]} ${t.closed}`] : []),
+      ...(t.open > 0 || t.waived + t.closed === 0 ? [TEXT.noneDue[lang]] : []),
     ];
     out.push(
       `<text x="${VALUE_X}" y="${barY + 15}" font-size="12" fill="${CHART_COLOURS.muted}">— ${escapeXml(rest.join(' · '))}</text>`,

@@ -226,6 +226,18 @@ describe('computeCompliance over hand-made rows', () => {
     expect(complianceSvg(report, 'ru')).toContain('Кафедра биохимии');
   });
 
+  test('§5.16: a step the workflow closed (superseded) is shown as closed, not as "nothing due yet"', () => {
+    const closed = computeCompliance(
+      input([row({ stepKey: 'violationAcknowledgement@V-1', status: 'closed' })]),
+    );
+    const svg = complianceSvg(closed, 'en');
+    const body = [...svg.matchAll(/<g class="row" data-label="([^"]*)">(.*?)<\/g>/g)].find(
+      ([, label]) => label.includes('§5.16'),
+    )?.[2];
+    expect(body).toContain('closed by the workflow 1');
+    expect(body).not.toContain('nothing due yet');
+  });
+
   test('the chart renders to a PNG with DejaVu Sans', () => {
     const png = chartPng(complianceSvg(report, 'kk'));
     expect(png.subarray(0, 8)).toEqual(
