@@ -52,10 +52,14 @@ describe('configuration schema', () => {
       SMTP_URL: 'smtp://relay:587',
       MAIL_FROM: 'Emtihan <e@example.edu.kz>',
       LINK_SECRET: 'x'.repeat(40),
+      DOCUMENT_KEY: Buffer.alloc(32, 1).toString('base64'),
     });
     expect(config.bootstrapAdmin).toBeUndefined();
     expect(config.linkSecret).toBe('x'.repeat(40));
     expect(requiredInProduction()).toContain('LINK_SECRET');
+    // Tickets are sealed with a key of the deployment's own, never the embedded one (issue 8).
+    expect(requiredInProduction()).toContain('DOCUMENT_KEY');
+    expect(config.documentKey).toBe(Buffer.alloc(32, 1).toString('base64'));
   });
 
   test('Temporal Cloud: an API key turns TLS on; a certificate needs its key', () => {

@@ -43,6 +43,8 @@ export const EMBEDDED_DEFAULTS = {
   MAIL_FROM: 'Emtihan <emtihan@localhost>',
   // Embedded mode only: a known secret and a first admin, so `npm run dev` works out of the box.
   LINK_SECRET: 'emtihan-embedded-link-secret-not-for-production',
+  // 32 bytes, base64: seals tickets and other confidential documents (embedded mode only).
+  DOCUMENT_KEY: 'ZW10aWhhbi1lbWJlZGRlZC1kb2N1bWVudC1rZXkhISE=',
   BOOTSTRAP_ADMIN_EMAIL: 'admin@emtihan.local',
   BOOTSTRAP_ADMIN_PASSWORD: 'emtihan-dev-admin',
 } as const;
@@ -189,6 +191,16 @@ export const VARIABLES = {
     schema: z.string().min(1).optional(),
     description: 'folder of the embedded SMTP catcher; when set, the API serves it at /dev/mail',
   },
+  DOCUMENT_KEY: {
+    schema: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, {
+      message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)',
+    }),
+    default: EMBEDDED_DEFAULTS.DOCUMENT_KEY,
+    requiredInProduction: true,
+    embeddedDefaultOnly: true,
+    description:
+      'AES-256-GCM key sealing confidential documents at rest (tickets, assignment seeds, the code → student mapping)',
+  },
   HISTORY_ARCHIVE_EVERY_SECONDS: {
     schema: z.coerce.number().int().min(1).max(86_400),
     default: '600',
@@ -232,6 +244,8 @@ export interface Config {
   devMailDir?: string;
   workerShutdownGrace: string;
   historyArchiveEverySeconds: number;
+  /** Base64 of the 32-byte document key. */
+  documentKey: string;
 }
 
 export class ConfigError extends Error {
@@ -334,6 +348,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devMailDir: v.DEV_MAIL_DIR,
     workerShutdownGrace: v.WORKER_SHUTDOWN_GRACE,
     historyArchiveEverySeconds: v.HISTORY_ARCHIVE_EVERY_SECONDS,
+    documentKey: v.DOCUMENT_KEY,
   };
 }
 

@@ -8,6 +8,7 @@ import { PlanPreview1764200000000 } from './1764200000000-plan-preview';
 import { Directory1764300000000 } from './1764300000000-directory';
 import { Lifecycle1764400000000 } from './1764400000000-lifecycle';
 import { APP_ROLE, AuditChain1764500000000 } from './1764500000000-audit-chain';
+import { Paperwork1764700000000 } from './1764700000000-paperwork';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   Lifecycle1764400000000,
   AuditChain1764500000000,
   HistoryArchive1764600000000,
+  Paperwork1764700000000,
 ];
 
 export function createDataSource(options: {
