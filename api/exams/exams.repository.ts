@@ -1,3 +1,4 @@
+import type { ExamFacts } from '../../sop/plan';
 import type { EntityManager } from 'typeorm';
 
 export interface ExamRecord {
@@ -11,6 +12,8 @@ export interface ExamRecord {
   workflowId: string;
   /** The session it belongs to (registered with a session), if any. */
   sessionId?: string;
+  /** The facts the workflow was started with (days, E, credits, expected works …). */
+  facts: ExamFacts;
 }
 
 /** The one INSERT of an exam row (the API's registration; workflow tests' fixtures). */
@@ -19,8 +22,8 @@ export async function insertExam(
   exam: ExamRecord,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO exam (id, discipline, department, department_id, exam_date, starts_at, policy_version, workflow_id, session_id)
-     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO exam (id, discipline, department, department_id, exam_date, starts_at, policy_version, workflow_id, session_id, facts)
+     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9)`,
     [
       exam.id,
       exam.discipline,
@@ -30,6 +33,7 @@ export async function insertExam(
       exam.policyVersion,
       exam.workflowId,
       exam.sessionId ?? null,
+      JSON.stringify(exam.facts),
     ],
   );
 }

@@ -188,6 +188,7 @@ export class ExamsService {
         startsAt: startsAt.toJSDate(),
         policyVersion: this.policy.version,
         workflowId,
+        facts,
       });
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;

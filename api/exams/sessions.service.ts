@@ -170,6 +170,7 @@ export class SessionsService {
             policyVersion: this.policy.version,
             workflowId: examWorkflowId(exam.examId),
             sessionId,
+            facts: exam.facts,
           });
       });
     } catch (error) {

@@ -48,6 +48,15 @@ async function exam() {
     startsAt: new Date('2027-03-16T09:00:00+05:00'),
     policyVersion: 'test',
     workflowId: `exam-${examId}`,
+    facts: {
+      examId,
+      days: ['2027-03-16'],
+      startsAt: Date.parse('2027-03-16T09:00:00+05:00'),
+      endsAt: Date.parse('2027-03-16T12:00:00+05:00'),
+      expectedWorks: 0,
+      summer: false,
+      retake: false,
+    },
   });
   const ref = {
     examId,

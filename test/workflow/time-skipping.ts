@@ -144,6 +144,7 @@ export async function startExam(ctx: TimeSkipping, examId: string, options: Exam
     startsAt: new Date(input.facts.startsAt!),
     policyVersion: options.policy.version,
     workflowId: examWorkflowId(examId),
+    facts: input.facts,
   });
   const handle = await ctx.env.client.workflow.start(examWorkflow, {
     taskQueue: ctx.worker.options.taskQueue,
@@ -204,6 +205,7 @@ export async function startSession(ctx: TimeSkipping, sessionId: string, options
       policyVersion: options.policy.version,
       workflowId: examWorkflowId(exam.examId),
       sessionId,
+      facts: exam.facts,
     });
   const input: SessionWorkflowInput = {
     sessionId,
