@@ -36,6 +36,9 @@ export class Paperwork1764700000000 implements MigrationInterface {
         key_id                text NOT NULL,
         uploaded_by           text NOT NULL REFERENCES person(id),
         uploaded_at           timestamptz NOT NULL DEFAULT now(),
+        -- Form 1: "Approved: head of department" (the head's approval of this version).
+        approved_by           text REFERENCES person(id),
+        approved_at           timestamptz,
         PRIMARY KEY (exam_id, day, version),
         FOREIGN KEY (exam_id, question_list_version) REFERENCES question_list(exam_id, version)
       )`);
