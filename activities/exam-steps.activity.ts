@@ -90,15 +90,16 @@ export async function upsertStep(
   await tx.query(
     `INSERT INTO ${table} (${owner}, step_id, clauses, status, due_at, reminders, reminders_sent,
                             opened_at, overdue_at, approved_at, approved_by, comment, version,
-                            assignee_id, waived_at, waived_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                            assignee_id, waived_at, waived_by, subject)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
      ON CONFLICT (${owner}, step_id) DO UPDATE SET
        clauses = EXCLUDED.clauses, status = EXCLUDED.status, due_at = EXCLUDED.due_at,
        reminders = EXCLUDED.reminders, reminders_sent = EXCLUDED.reminders_sent,
        opened_at = EXCLUDED.opened_at, overdue_at = EXCLUDED.overdue_at,
        approved_at = EXCLUDED.approved_at, approved_by = EXCLUDED.approved_by,
        comment = EXCLUDED.comment, version = EXCLUDED.version, assignee_id = EXCLUDED.assignee_id,
-       waived_at = EXCLUDED.waived_at, waived_by = EXCLUDED.waived_by, updated_at = now()
+       waived_at = EXCLUDED.waived_at, waived_by = EXCLUDED.waived_by, subject = EXCLUDED.subject,
+       updated_at = now()
      WHERE ${table}.version < EXCLUDED.version`,
     [
       ref.sessionId ?? ref.examId,
@@ -117,6 +118,7 @@ export async function upsertStep(
       step.assignee?.personId ?? null,
       at(step.waivedAt),
       step.waivedBy ?? null,
+      step.subject === undefined ? null : JSON.stringify(step.subject),
     ],
   );
 }
@@ -247,6 +249,7 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
             dueAt: new Date(input.step.dueAt).toISOString(),
             assignee: input.step.assignee ?? null,
             via: input.request.via,
+            ...(input.request.subject !== undefined ? { subject: input.request.subject } : {}),
           },
         });
       });

@@ -82,6 +82,7 @@ export class Paperwork1764700000000 implements MigrationInterface {
     await q.query(`CREATE INDEX ticket_assignment_student ON ticket_assignment (student_id)`);
     // The document version a decision approved (question list, ticket set): { kind, version, sha256 }.
     await q.query(`ALTER TABLE exam_step ADD COLUMN subject jsonb`);
+    await q.query(`ALTER TABLE session_step ADD COLUMN subject jsonb`);
     // The exam's facts as registered (days, E, credits, expected works …): the paperwork checks
     // them (GP 3's question count, §5.17's window) without asking the workflow.
     await q.query(`ALTER TABLE exam ADD COLUMN facts jsonb`);
@@ -89,6 +90,7 @@ export class Paperwork1764700000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE exam DROP COLUMN facts`);
+    await q.query(`ALTER TABLE session_step DROP COLUMN subject`);
     await q.query(`ALTER TABLE exam_step DROP COLUMN subject`);
     await q.query(`DROP TABLE ticket_assignment`);
     await q.query(`DROP TABLE assignment_seed`);

@@ -93,6 +93,15 @@ export type StepStatus = 'open' | 'overdue' | 'approved' | 'waived' | 'closed' |
 export type Decision = 'approve' | 'reject' | 'waive' | 'reassign';
 export const DONE: readonly StepStatus[] = ['approved', 'waived', 'closed', 'done'];
 
+/**
+ * The document version a decision approved (issue 8): a question-list version (GP 3), a day's
+ * ticket set (§5.1, Form 1), the admission list (§5.1). Recorded in the step and its audit record.
+ */
+export type StepSubject =
+  | { kind: 'questionList'; version: number; sha256: string }
+  | { kind: 'ticketSet'; day: number; version: number; sha256: string }
+  | { kind: 'admission'; version: number; sha256: string };
+
 export interface StepState {
   /** The planned step's key: the rule's id, with `#k` for exam day k or `@x` for a department or case. */
   stepId: string;
@@ -123,6 +132,8 @@ export interface StepState {
   assignee?: { personId: string; name: string };
   /** Escalation notices sent while overdue (the due instant, then every working day). */
   escalationsSent: number[];
+  /** What the approval approved (a document version), for document-backed steps (issue 8). */
+  subject?: StepSubject;
 }
 
 /** Where the exam is in its life (issue 6). */
@@ -172,6 +183,8 @@ export interface DecideStepRequest {
   via: { kind: 'api' } | { kind: 'email-link'; linkId: string };
   /** The request that carried it (the Update id, from the caller's Idempotency-Key), for the audit log. */
   requestId?: string;
+  /** approve: the document version approved (the API resolves and checks it). */
+  subject?: StepSubject;
 }
 
 export interface DecideStepResult {
@@ -441,5 +454,42 @@ export function checkExamEvent(state: ExamWorkflowState, request: ExamEventReque
         );
       return;
     }
+  }
+}
+
+/**
+ * A document changed after its approval (issue 8: a new question-list version, GP 3): the steps
+ * that approved an older version are open again, due per the policy's rework rule.
+ */
+export interface ReopenStepsRequest {
+  stepIds: string[];
+  reason: string;
+  clauses: string[];
+  actor: string;
+  actorName: string;
+  /** The new document version the steps now have to approve. */
+  subject?: StepSubject;
+  requestId?: string;
+}
+
+export const reopenStepsUpdate = defineUpdate<ExamWorkflowState, [ReopenStepsRequest]>(
+  'reopenSteps',
+);
+
+/** The validator: every step exists, is a person's step, and is approved. */
+export function checkReopen(state: ExamWorkflowState, request: ReopenStepsRequest): void {
+  if (!request.actor) throw new DecideRefusedError('missing-actor', 'actor is required');
+  if (!request.reason) throw new DecideRefusedError('missing-reason', 'a reopening needs a reason');
+  if (request.stepIds.length === 0)
+    throw new DecideRefusedError('unknown-step', 'no step to reopen');
+  for (const stepId of request.stepIds) {
+    const step = state.steps.find((s) => s.stepId === stepId);
+    if (step === undefined || step.ownerRole === 'system')
+      throw new DecideRefusedError('unknown-step', `exam ${state.examId} has no step ${stepId}`);
+    if (step.status !== 'approved')
+      throw new DecideRefusedError(
+        'not-open',
+        `step "${stepId}" is ${step.status}, not approved: nothing to reopen`,
+      );
   }
 }

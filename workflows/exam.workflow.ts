@@ -19,6 +19,9 @@ import {
   examStateQuery,
   EXAM_EVENTS,
   recordExamEventUpdate,
+  reopenStepsUpdate,
+  checkReopen,
+  type ReopenStepsRequest,
   rescheduleExamUpdate,
   retentionHoldSignal,
   DONE,
@@ -267,6 +270,17 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
       return task.decide(request);
     },
     { validator: (request: DecideStepRequest) => checkDecision(state, request) },
+  );
+
+  // Issue 8: a document changed after its approval (a new question-list version): the steps that
+  // approved the old version are open again.
+  setHandler(
+    reopenStepsUpdate,
+    async (request: ReopenStepsRequest): Promise<ExamWorkflowState> => {
+      for (const stepId of request.stepIds) await tasks.get(stepId)?.reopen(request);
+      return state;
+    },
+    { validator: (request: ReopenStepsRequest) => checkReopen(state, request) },
   );
 
   setHandler(

@@ -12,6 +12,7 @@ import { isCalendarUnit } from '../sop/units';
 import {
   DONE,
   type DecideStepRequest,
+  type ReopenStepsRequest,
   type DecideStepResult,
   type StepState,
 } from './exam.contract';
@@ -158,6 +159,11 @@ export class HumanTask {
   async run(): Promise<void> {
     await acts.recordStepOpened({ ...this.ref, step: this.snapshot(), at: this.state.openedAt });
     await this.notify('opened', this.state.openedAt, this.state.openedAt);
+    await this.untilDone();
+  }
+
+  /** Reminders, the due, overdue and daily escalation, until the step is done. */
+  private async untilDone(): Promise<void> {
     while (!this.done) {
       const epoch = this.epoch;
       let interrupted = false;
@@ -238,6 +244,50 @@ export class HumanTask {
   }
 
   /**
+   * An approved step open again because what it approved changed (issue 8: a new question-list
+   * version after GP 3's approvals): due per the policy's rework rule from now, its owners told,
+   * reminders and escalation as for any open step.
+   */
+  async reopen(request: ReopenStepsRequest): Promise<void> {
+    if (this.state.status !== 'approved') return;
+    const at = Date.now();
+    const dueAt = reworkDue(this.ctx.policy, this.ctx.calendar, this.state.dueAt, at);
+    const before = { status: this.state.status, subject: this.state.subject ?? null };
+    // Open again; a due already past is made overdue (and escalated) by the loop at once.
+    const snapshot = this.transition({
+      status: 'open',
+      approvedAt: undefined,
+      approvedBy: undefined,
+      subject: undefined,
+      comment: request.reason,
+      dueAt,
+      reminders: reminderInstants(this.ctx.policy, this.ctx.calendar, dueAt, at),
+      remindersSent: [],
+      escalationsSent: [],
+      overdueAt: undefined,
+    });
+    this.epoch++;
+    await acts.recordStepEvent({
+      ...this.ref,
+      step: snapshot,
+      at,
+      action: 'step.reopened',
+      actor: request.actor,
+      before,
+      after: {
+        status: snapshot.status,
+        dueAt: new Date(dueAt).toISOString(),
+        reason: request.reason,
+        subject: request.subject ?? null,
+      },
+    });
+    await this.notify('reopened', at, at, {
+      decision: { action: 'rejected', actorName: request.actorName, at, comment: request.reason },
+    });
+    void this.untilDone();
+  }
+
+  /**
    * A new plan for this step (the exam moved, or the calendar changed): new due and reminders,
    * already-sent reminders are not sent again; a due already past makes it overdue at once.
    */
@@ -268,6 +318,7 @@ export class HumanTask {
           approvedAt: at,
           approvedBy: request.actor,
           comment: request.comment,
+          ...(request.subject !== undefined ? { subject: request.subject } : {}),
         });
         break;
       case 'waive':

@@ -184,7 +184,9 @@ export class ExamsController {
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
-    return this.decide(principal, id, step, 'approve', dto.comment, dto, rawKey, res);
+    return this.decide(principal, id, step, 'approve', dto.comment, dto, rawKey, res, undefined, {
+      version: dto.version,
+    });
   }
 
   @Post('exams/:id/steps/:step/reject')
@@ -359,6 +361,7 @@ export class ExamsController {
     rawKey: string | undefined,
     res: Response,
     assigneeId?: string,
+    document: { version?: number } = {},
   ): Promise<unknown> {
     const key = requireKey(rawKey, true)!;
     const answer = await this.idempotency.run(
@@ -376,6 +379,7 @@ export class ExamsController {
           `${decision}/${step}/${principal.personId}/${key}`,
           { kind: 'api' },
           assigneeId,
+          document,
         ),
       }),
     );

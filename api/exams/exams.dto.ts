@@ -116,6 +116,16 @@ export class ApproveStepDto {
   @IsString()
   @MaxLength(2000)
   comment?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'document-backed steps (GP 3: departmentDiscussion, programmeCommitteeApproval): the question-list version approved; default the latest',
+    example: 2,
+  })
+  @IsOptional()
+  @IsInt({ message: 'version must be a whole number' })
+  @Min(1, { message: 'version must be at least 1' })
+  version?: number;
 }
 
 export class RejectStepDto {

@@ -1,3 +1,4 @@
+import { StepSubjects } from '../paperwork/step-subjects';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
@@ -99,6 +100,7 @@ export class ExamsService {
     private readonly db: DataSource,
     private readonly temporal: TemporalGateway,
     private readonly sop: SopService,
+    private readonly subjects: StepSubjects = new StepSubjects(),
   ) {}
 
   private get policy(): Policy {
@@ -438,6 +440,7 @@ export class ExamsService {
     updateId: string,
     via: DecideStepRequest['via'] = { kind: 'api' },
     assigneeId?: string,
+    document: { version?: number } = {},
   ) {
     const { chain } = await this.loadExam(examId);
     return this.act(principal, {
@@ -451,6 +454,7 @@ export class ExamsService {
       updateId,
       via,
       assigneeId,
+      document,
     });
   }
 
@@ -473,6 +477,8 @@ export class ExamsService {
       updateId: string;
       via: DecideStepRequest['via'];
       assigneeId?: string;
+      /** The document version an approval names (issue 8), if the caller chose one. */
+      document?: { version?: number };
     },
   ) {
     const { kind, id, chain, stepId, decision, comment, updateId, via, assigneeId } = target;
@@ -525,9 +531,15 @@ export class ExamsService {
         throw badRequest('personId', `no active person ${assigneeId ?? ''} in the directory`);
       assignee = { personId: person.id, name: person.fullName };
     }
+    // Document-backed steps approve a specific, checked version (issue 8; 4xx when there is none).
+    const subject =
+      kind === 'exam' && decision === 'approve'
+        ? await this.subjects.resolve(id, stepId, target.document ?? {})
+        : undefined;
     const outcome = await this.temporal.decide(
       id,
       {
+        ...(subject !== undefined ? { subject } : {}),
         stepId,
         decision,
         actor: principal.personId,

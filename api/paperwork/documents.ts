@@ -36,10 +36,7 @@ export interface TicketSetContent {
 }
 
 /** The document version a step's decision approved, kept in the step and the audit record. */
-export type StepSubject =
-  | { kind: 'questionList'; version: number; sha256: string }
-  | { kind: 'ticketSet'; day: number; version: number; sha256: string }
-  | { kind: 'admission'; version: number; sha256: string };
+export type { StepSubject } from '../../workflows/exam.contract';
 
 /** SHA-256 (hex) of a document's canonical JSON: the hash decisions and commitments name. */
 export function documentHash(content: unknown): string {

@@ -31,6 +31,8 @@ import {
   decideStepUpdate,
   examWorkflowId,
   recordExamEventUpdate,
+  reopenStepsUpdate,
+  type ReopenStepsRequest,
   type ExamEventRequest,
   type ExamWorkflowState,
   rescheduleExamUpdate,
@@ -225,6 +227,20 @@ export class TemporalGateway {
     return this.update(
       examWorkflowId(examId),
       recordExamEventUpdate,
+      [{ ...request, requestId: updateId }],
+      updateId,
+    );
+  }
+
+  /** Reopens approved steps whose document changed (issue 8), as an Update. */
+  reopenSteps(
+    examId: string,
+    request: ReopenStepsRequest,
+    updateId: string,
+  ): Promise<UpdateOutcome<ExamWorkflowState>> {
+    return this.update(
+      examWorkflowId(examId),
+      reopenStepsUpdate,
       [{ ...request, requestId: updateId }],
       updateId,
     );
