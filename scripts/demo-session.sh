@@ -78,6 +78,7 @@ approve head $EID departmentDiscussion
 approve committee $EID programmeCommitteeApproval
 approve resp $EID moodleUpload
 approve resp $EID ticketUpload%231
+approve centre $EID admissionCheck
 for _ in $(seq 1 120); do
   s=$(get ${T[head]} /exams/$EID | j "v.steps.find(s => s.stepId === 'examinerList').status"); [ "$s" = overdue ] && break; sleep 1; done
 echo "examinerList is $s"

@@ -177,10 +177,10 @@ describe('every clause that sets a deadline, a count, a role or a document has a
 });
 
 describe('a policy that drops a step shows the gap', () => {
-  test('§5.1: without ticketUpload its deadline, role and document have no enforcer (its count still has)', () => {
+  test('§5.1: without ticketUpload and admissionCheck its deadline, role and document have no enforcer (its count still has)', () => {
     const policy = applyOverrides(DEFAULT_POLICY_SOURCE, {
       version: 'no-tickets',
-      steps: { ticketUpload: null },
+      steps: { ticketUpload: null, admissionCheck: null },
     });
     const s51 = coverageOf(policy).get('§5.1')!;
     expect(s51.steps).toEqual([]);

@@ -158,16 +158,6 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
 
   duties: [
     {
-      id: 'admissionCheck',
-      clauses: ['§5.1'],
-      role: 'testing_centre',
-      title: {
-        kk: 'ЖРБ ведомосы бойынша емтиханға жіберілуін тексеру',
-        ru: 'Проверка допуска по ведомости рейтинга допуска',
-        en: 'Admission checked against the admission-rating statement',
-      },
-    },
-    {
       id: 'studentCredentials',
       clauses: ['§5.2', '§5.5'],
       role: 'testing_centre',
@@ -420,6 +410,24 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       documents: ['examinerList'],
       anchor: 'D',
       offset: { value: -2, unit: 'days' },
+      shift: 'previousWorkingDay',
+    },
+    {
+      // §5.1: the testing centre checks admission against the admission-rating statement; only
+      // admitted students get a ticket. The SOP gives no date: by the day before the exam, with
+      // the tickets (a product default).
+      id: 'admissionCheck',
+      clauses: ['§5.1'],
+      title: {
+        kk: 'ЖРБ ведомосы бойынша емтиханға жіберілуін тексеру',
+        ru: 'Проверка допуска по ведомости рейтинга допуска',
+        en: 'Admission checked against the admission-rating statement',
+      },
+      ownerRole: 'testing_centre',
+      escalation: ['vice_rector'],
+      documents: ['admissionRatingStatement'],
+      anchor: 'D',
+      offset: { value: -1, unit: 'days' },
       shift: 'previousWorkingDay',
     },
     {

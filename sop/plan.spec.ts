@@ -193,6 +193,16 @@ describe('§5.1, §5.2: before each exam day', () => {
   test('§5.2: examiner list on a substitute day off (4 January 2027) → 31 December', () => {
     expect(step(DEFAULT_POLICY, exam(['2027-01-06']), 'examinerList').dueDate).toBe('2026-12-31');
   });
+  test('§5.1: the admission check is due D − 1 day, once per exam (a Sunday → Friday)', () => {
+    expect(step(DEFAULT_POLICY, exam(['2027-06-15']), 'admissionCheck').dueDate).toBe('2027-06-14');
+    expect(step(DEFAULT_POLICY, exam(['2027-06-14']), 'admissionCheck').dueDate).toBe('2027-06-11');
+    const plan = planExam(
+      DEFAULT_POLICY,
+      calendarFor(DEFAULT_POLICY, ['2027-06-15']),
+      exam(['2027-06-15', '2027-06-16']),
+    );
+    expect(plan.steps.filter((s) => s.stepId === 'admissionCheck')).toHaveLength(1);
+  });
   test('§5.1: a three-day exam has three ticket deadlines, Dk − 1 day each', () => {
     const plan = planExam(
       DEFAULT_POLICY,

@@ -56,7 +56,12 @@ test('§5.7, row 12, GP 3 …: a whole exam from D − 2 months to the video pur
   // D − 2 months … D − 1 day: the preparation steps, each after its predecessor (GP 3's order).
   const first = (await opened(handle, 'departmentDiscussion')).openedAt;
   const atStart = (await stepsOf(handle)).map((s) => s.stepId).sort();
-  expect(atStart).toEqual(['departmentDiscussion', 'examinerList', 'ticketUpload#1']);
+  expect(atStart).toEqual([
+    'admissionCheck',
+    'departmentDiscussion',
+    'examinerList',
+    'ticketUpload#1',
+  ]);
   await approve(handle, dir, 'departmentDiscussion', 'department_head');
   const committee = await opened(handle, 'programmeCommitteeApproval');
   expect(committee.openedAt).toBeGreaterThanOrEqual(first);
@@ -64,6 +69,7 @@ test('§5.7, row 12, GP 3 …: a whole exam from D − 2 months to the video pur
   await approve(handle, dir, 'moodleUpload', 'department_responsible');
   await approve(handle, dir, 'examinerList', 'department_head');
   await approve(handle, dir, 'ticketUpload#1', 'department_responsible');
+  await approve(handle, dir, 'admissionCheck', 'testing_centre');
   expect((await handle.query(examStateQuery)).phase).toBe('preparation');
 
   // The exam day, then E: the after-exam steps open; a violation is reported (row 11, §5.16).
@@ -122,6 +128,7 @@ test('§5.7, row 12, GP 3 …: a whole exam from D − 2 months to the video pur
   for (const step of final.steps) expect(DONE).toContain(step.status);
   expect(final.steps.map((s) => s.stepId).sort()).toEqual(
     [
+      'admissionCheck',
       'appealDecision@A-1',
       'appealFiling',
       'departmentDiscussion',
