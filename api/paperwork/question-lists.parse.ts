@@ -188,6 +188,9 @@ function checkItems(items: Items): { ok: true; content: QuestionListContent } | 
   const fail = (at: Place, message: string) => errors.push({ ...at, message });
   const text = (at: Place, value: Value, what: string): string | undefined => {
     if ('problem' in value) return void fail(at, `${what} ${value.problem}`);
+    // A date is a number in a workbook read without styles: neither is a text.
+    if (value.number !== undefined)
+      return void fail(at, `${what} must be text, but the cell holds a number or a date`);
     const clean = value.text.normalize('NFC').trim();
     if (clean === '') return void fail(at, `${what} is required`);
     if (CONTROL.test(clean)) return void fail(at, `${what} contains control characters`);
@@ -320,8 +323,10 @@ function readJson(data: Buffer): { ok: true; content: QuestionListContent } | Fa
     parsed = JSON.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    // V8 names the position in some messages only; the scanner finds it for the rest.
     const position = /position (\d+)/.exec(message);
-    const where = position === null ? undefined : lineAndColumn(text, Number(position[1]));
+    const offset = position === null ? firstJsonError(text) : Number(position[1]);
+    const where = offset === undefined ? undefined : lineAndColumn(text, offset);
     return {
       ok: false,
       errors: [
@@ -374,6 +379,87 @@ function readJson(data: Buffer): { ok: true; content: QuestionListContent } | Fa
       rubric: { path: 'rubric', row: 0, column: 'rubric' },
     },
   });
+}
+
+/**
+ * The offset of the first syntax error of a JSON text that JSON.parse refused (RFC 8259's
+ * grammar), or undefined when it cannot be told (nesting deeper than a question list ever needs).
+ */
+export function firstJsonError(text: string): number | undefined {
+  let at = 0;
+  const space = () => {
+    while (at < text.length && ' \t\n\r'.includes(text[at])) at++;
+  };
+  class Stop extends Error {}
+  const stop = (): never => {
+    throw new Stop();
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, at)) at += word.length;
+    else stop();
+  };
+  const string = () => {
+    at++; // the opening quote
+    for (;;) {
+      const ch = text[at];
+      if (ch === undefined || ch < ' ') stop();
+      if (ch === '"') return void at++;
+      if (ch === '\\') {
+        at++;
+        if (text[at] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(at + 1, at + 5))) stop();
+          at += 5;
+        } else if ('"\\/bfnrt'.includes(text[at] ?? 'x')) at++;
+        else stop();
+      } else at++;
+    }
+  };
+  const number = () => {
+    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(at, at + 400));
+    if (match === null) stop();
+    at += match![0].length;
+  };
+  const value = (depth: number): void => {
+    if (depth > 256) throw new RangeError('too deep');
+    space();
+    const ch = text[at];
+    if (ch === '{' || ch === '[') {
+      const close = ch === '{' ? '}' : ']';
+      at++;
+      space();
+      if (text[at] === close) return void at++;
+      for (;;) {
+        if (close === '}') {
+          if (text[at] !== '"') stop();
+          string();
+          space();
+          if (text[at] !== ':') stop();
+          at++;
+        }
+        value(depth + 1);
+        space();
+        if (text[at] === ',') {
+          at++;
+          space();
+        } else if (text[at] === close) return void at++;
+        else stop();
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === 't') return literal('true');
+    if (ch === 'f') return literal('false');
+    if (ch === 'n') return literal('null');
+    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return number();
+    stop();
+  };
+  try {
+    value(0);
+    space();
+    return at < text.length ? at : undefined;
+  } catch (error) {
+    if (error instanceof Stop) return Math.min(at, text.length);
+    return undefined;
+  }
 }
 
 function lineAndColumn(text: string, position: number): { line: number; column: number } {
