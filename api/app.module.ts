@@ -26,6 +26,8 @@ import { HistoryArchiver } from './history/history.archiver';
 import { HistoryService } from './history/history.service';
 import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
+import { QuestionListsController } from './paperwork/question-lists.controller';
+import { QuestionListsService } from './paperwork/question-lists.service';
 import { ClausesController } from './plans/clauses.controller';
 import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
@@ -62,6 +64,7 @@ export class AppModule {
         HistoryController,
         SessionsController,
         LinksController,
+        QuestionListsController,
         PlansController,
         ClausesController,
         ReportsController,
@@ -132,6 +135,12 @@ export class AppModule {
             exams: ExamsService,
           ) => new SessionsService(db, temporal, sop, exams),
           inject: [DATA_SOURCE, TemporalGateway, SopService, ExamsService],
+        },
+        {
+          provide: QuestionListsService,
+          useFactory: (db: DataSource, exams: ExamsService, sop: SopService) =>
+            new QuestionListsService(db, exams, sop),
+          inject: [DATA_SOURCE, ExamsService, SopService],
         },
         {
           provide: LinksService,

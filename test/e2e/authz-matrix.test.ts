@@ -95,6 +95,11 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'GET /exams/{id}/history.json': examHistory,
   'GET /exams/{id}/history.csv': examHistory,
   'GET /exams/{id}/history.pdf': examHistory,
+  // The question list (issue 8, GP 3, row 1): uploaded by the department's head or responsible
+  // person only (the dean, auditor and admin read it); read by whoever reads the exam.
+  'POST /exams/{id}/question-lists': { ...everyone('deny'), otherHead: 'hidden', head: 'allow' },
+  'GET /exams/{id}/question-lists': { ...staff, otherHead: 'hidden' },
+  'GET /exams/{id}/question-lists/{version}': { ...staff, otherHead: 'hidden' },
   // Events: recorded by the roles of EXAM_EVENTS (a proctor for violationFound); no one here is one.
   'POST /exams/{id}/events': {
     ...everyone('deny'),
@@ -239,6 +244,7 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
       .replace('{id}', route.startsWith('DELETE') ? randomUUID() : onSession ? sessionId : examId)
       .replace('{step}', onSession ? 'scheduleApproval' : 'departmentDiscussion')
       .replace('{file}', String(preview.body.id))
+      .replace('{version}', '1')
       .replace('{token}', 'A'.repeat(43))
       .concat(template.startsWith('/reports/') ? `?departmentId=${ctx.dir.departmentId}` : '');
     const bodies: Record<string, unknown> = {

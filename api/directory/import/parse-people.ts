@@ -378,7 +378,7 @@ function damaged(): FileProblem {
   return new FileProblem('the .xlsx file is damaged or not an Excel workbook');
 }
 
-interface ZipEntry {
+export interface ZipEntry {
   readonly flags: number;
   readonly method: number;
   readonly packedSize: number;
@@ -387,7 +387,7 @@ interface ZipEntry {
 }
 
 /** The central directory (APPNOTE.TXT 4.3.12–4.3.16): names, sizes and offsets of all entries. */
-function readZipDirectory(data: Buffer): Map<string, ZipEntry> {
+export function readZipDirectory(data: Buffer): Map<string, ZipEntry> {
   // The end record is the last 22 bytes, unless a comment (at most 65535 bytes) follows it.
   let end = -1;
   for (let at = data.length - 22; at >= Math.max(0, data.length - 22 - 0xffff); at--) {
@@ -499,7 +499,7 @@ function firstWorksheetPath(workbookXml: string, relsXml: string): string {
   throw damaged();
 }
 
-function xmlAttributes(source: string): Map<string, string> {
+export function xmlAttributes(source: string): Map<string, string> {
   const attributes = new Map<string, string>();
   for (const match of source.matchAll(/([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
     attributes.set(match[1], decodeXmlText(match[2] ?? match[3] ?? ''));
@@ -520,7 +520,7 @@ function decodeXmlText(text: string): string {
 }
 
 /** A relationship target is relative to xl/ (the workbook's folder) unless it starts with "/". */
-function resolvePartName(target: string): string {
+export function resolvePartName(target: string): string {
   const segments = target.startsWith('/') ? [] : ['xl'];
   for (const segment of target.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -715,7 +715,7 @@ function columnLetter(index: number): string {
  * and unzipper passes stored data on in the chunks it was given. The CRC-32 fields stay zero:
  * unzipper's streaming Parse does not check them, and these bytes never leave this process.
  */
-function storedZip(parts: readonly (readonly [string, Buffer])[]): Buffer[] {
+export function storedZip(parts: readonly (readonly [string, Buffer])[]): Buffer[] {
   const chunks: Buffer[] = [];
   for (const [name, content] of parts) {
     const nameBytes = Buffer.from(name, 'utf8');
