@@ -28,6 +28,7 @@ import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
 import { QuestionListsController } from './paperwork/question-lists.controller';
 import { QuestionListsService } from './paperwork/question-lists.service';
+import { stepSubjects } from './paperwork/subjects';
 import { ClausesController } from './plans/clauses.controller';
 import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
@@ -107,7 +108,7 @@ export class AppModule {
         {
           provide: ExamsService,
           useFactory: (db: DataSource, temporal: TemporalGateway, sop: SopService) =>
-            new ExamsService(db, temporal, sop),
+            new ExamsService(db, temporal, sop, stepSubjects(db, sop)),
           inject: [DATA_SOURCE, TemporalGateway, SopService],
         },
         {
@@ -138,9 +139,13 @@ export class AppModule {
         },
         {
           provide: QuestionListsService,
-          useFactory: (db: DataSource, exams: ExamsService, sop: SopService) =>
-            new QuestionListsService(db, exams, sop),
-          inject: [DATA_SOURCE, ExamsService, SopService],
+          useFactory: (
+            db: DataSource,
+            exams: ExamsService,
+            sop: SopService,
+            temporal: TemporalGateway,
+          ) => new QuestionListsService(db, exams, sop, temporal),
+          inject: [DATA_SOURCE, ExamsService, SopService, TemporalGateway],
         },
         {
           provide: LinksService,

@@ -1,4 +1,5 @@
 import { StepSubjects } from '../paperwork/step-subjects';
+import type { StepSubject } from '../../workflows/exam.contract';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
@@ -93,6 +94,7 @@ interface StepRow {
   approved_at: Date | null;
   approved_by: string | null;
   comment: string | null;
+  subject: StepSubject | null;
 }
 
 export class ExamsService {
@@ -427,6 +429,8 @@ export class ExamsService {
         approvedAt: this.iso(s.approved_at),
         approvedBy: s.approved_by,
         comment: s.comment,
+        /** The document version the approval approved (issue 8), if the step has one. */
+        subject: s.subject,
       })),
     };
   }

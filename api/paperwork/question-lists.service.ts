@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { appendAudit } from '../../activities/audit-log';
+import type { TemporalGateway } from '../temporal/temporal.gateway';
 import type { ExamFacts } from '../../sop/plan';
 import { findStep, type Localized, type Policy, type Role } from '../../sop/policy';
 import { checkQuestionCount, requiredQuestionCount } from '../../sop/rules';
@@ -223,6 +224,7 @@ export class QuestionListsService {
     private readonly db: DataSource,
     private readonly exams: ExamsService,
     private readonly sop: SopService,
+    private readonly temporal: TemporalGateway,
   ) {}
 
   private get policy(): Policy {
@@ -335,6 +337,24 @@ export class QuestionListsService {
       });
       return { version, uploadedAt };
     });
+    // GP 3: a change after approval reopens the approvals of the older version.
+    const reopen = await stepsToReopen(this.db, examId, stored.version);
+    const subject = { kind: 'questionList' as const, version: stored.version, sha256 };
+    const outcome =
+      reopen.length === 0
+        ? undefined
+        : await this.temporal.reopenSteps(
+            examId,
+            {
+              stepIds: reopen,
+              reason: `question list version ${stored.version} uploaded: approve it again (GP 3)`,
+              clauses: CLAUSES,
+              actor: principal.personId,
+              actorName: principal.fullName,
+              subject,
+            },
+            `reopen/questionList/${examId}/v${stored.version}`,
+          );
     return {
       examId,
       version: stored.version,
@@ -346,6 +366,8 @@ export class QuestionListsService {
       fileName,
       uploadedBy: { personId: principal.personId, fullName: principal.fullName },
       uploadedAt: isoInZone(this.policy.timeZone, stored.uploadedAt),
+      /** The approvals of an older version that are open again (GP 3). */
+      reopened: outcome?.kind === 'done' ? reopen : [],
     };
   }
 

@@ -6,7 +6,7 @@ export type SubjectResolver = (
   examId: string,
   stepKey: string,
   request: { version?: number },
-) => Promise<StepSubject>;
+) => Promise<StepSubject | undefined>;
 
 /**
  * Document-backed steps (issue 8): approving one of them approves a specific document version —

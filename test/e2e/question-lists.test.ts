@@ -1,6 +1,6 @@
 import { Workbook } from 'exceljs';
 import { documentHash } from '../../api/paperwork/documents';
-import { uniqueId } from '../support';
+import { uniqueId, waitFor } from '../support';
 import { examStartingAt, useStack } from './harness';
 
 /**
@@ -250,4 +250,73 @@ test('an exam registered without credits gets the policy default (20 in the defa
   expect((await upload(examId, { name: 'q.xlsx', data: await questionsXlsx(20) })).status).toBe(
     201,
   );
+});
+
+test('GP 3, row 1: approvals name a question-list version; the committee approves the version discussed; a new version reopens them', async () => {
+  const examId = await register(1);
+  const head = ctx.dir.head;
+  const committee = ctx.dir.byRole.programme_committee!;
+  const approve = (step: string, as: Person, body: Record<string, unknown> = {}) =>
+    ctx.stack.http('POST', `/exams/${examId}/steps/${step}/approve`, {
+      body,
+      as,
+      headers: { 'Idempotency-Key': uniqueId('k') },
+    });
+  const steps = async () =>
+    (await ctx.stack.http('GET', `/exams/${examId}`, { as: head })).body.steps as {
+      stepId: string;
+      status: string;
+      subject: { kind: string; version: number; sha256: string } | null;
+    }[];
+  const step = async (id: string) => (await steps()).find((s) => s.stepId === id);
+  await waitFor(
+    'the discussion to open',
+    async () => (await step('departmentDiscussion')) !== undefined,
+    30_000,
+  );
+
+  const v1 = await upload(examId, { name: 'v1.xlsx', data: await questionsXlsx(10) });
+  expect(v1.status).toBe(201);
+  const missing = await approve('departmentDiscussion', head, { version: 5 });
+  expect(missing.status).toBe(422);
+  expect(JSON.stringify(missing.body)).toContain('GP 3');
+  expect((await approve('departmentDiscussion', head)).status).toBe(200);
+  expect((await step('departmentDiscussion'))?.subject).toEqual({
+    kind: 'questionList',
+    version: 1,
+    sha256: v1.body.sha256,
+  });
+
+  // Version 2 after the approval: the discussion is open again.
+  await waitFor(
+    'the committee step to open',
+    async () => (await step('programmeCommitteeApproval')) !== undefined,
+    30_000,
+  );
+  const v2 = await upload(examId, {
+    name: 'v2.xlsx',
+    data: await questionsXlsx(10, { tag: 'v2 ' }),
+  });
+  expect(v2.status).toBe(201);
+  expect(v2.body.reopened).toEqual(['departmentDiscussion']);
+  expect(await step('departmentDiscussion')).toMatchObject({ status: 'open', subject: null });
+  // The committee may not approve a version the department has not discussed.
+  const early = await approve('programmeCommitteeApproval', committee, { version: 2 });
+  expect(early.status).toBe(422);
+  expect(String(early.body.detail)).toContain('GP 3');
+  expect((await approve('departmentDiscussion', head, { version: 2 })).status).toBe(200);
+  expect((await approve('programmeCommitteeApproval', committee)).status).toBe(200);
+  expect((await step('programmeCommitteeApproval'))?.subject).toEqual({
+    kind: 'questionList',
+    version: 2,
+    sha256: v2.body.sha256,
+  });
+  const reopened = await ctx.db.query<
+    { clauses: string[]; after: { subject: { version: number } } }[]
+  >(`SELECT clauses, after FROM audit_log WHERE exam_id = $1 AND action = 'step.reopened'`, [
+    examId,
+  ]);
+  expect(reopened.map((r) => [r.clauses, r.after.subject.version])).toEqual([
+    [['GP 3', 'row 1'], 2],
+  ]);
 });
