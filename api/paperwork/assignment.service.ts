@@ -13,7 +13,7 @@ import { appendAuditNow } from '../../activities/audit-log';
 import type { DocumentKey } from '../../activities/sealed';
 import { parseDay } from '../../sop/dates';
 import type { Policy, Role } from '../../sop/policy';
-import { assignTickets, variantKey } from '../../sop/rules';
+import { assignTickets, variantKey, type TicketAssignment } from '../../sop/rules';
 import { localInstant } from '../../sop/zone';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { holdsIn, type Principal } from '../auth/principal';
@@ -61,7 +61,7 @@ export interface VerifiedDay {
   problems: string[];
 }
 
-interface ExamAssignmentRow {
+export interface ExamAssignmentRow {
   day: number;
   student_id: string;
   set_sha256: string;
@@ -225,33 +225,7 @@ export class AssignmentService {
     answer.students = result.assignments.length;
     answer.refused = refusedStudents(result, students).map((r) => r.studentId);
 
-    const expected = new Map(result.assignments.map((a) => [a.studentId, a.variant]));
-    const storedBy = new Map(stored.map((r) => [r.student_id, r]));
-    const ids = [...new Set([...expected.keys(), ...storedBy.keys()])].sort();
-    for (const studentId of ids) {
-      const want = expected.get(studentId);
-      const got = storedBy.get(studentId);
-      const mismatch = (reason: string) =>
-        answer.mismatches.push({
-          studentId,
-          expected: want === undefined ? null : want + 1,
-          stored: got === undefined ? null : got.variant,
-          reason,
-        });
-      if (got === undefined) mismatch('the seed gives this student a variant; none is stored');
-      else if (want === undefined)
-        mismatch(
-          answer.refused.includes(studentId)
-            ? 'a variant is stored for a student who had every variant before (§5.3)'
-            : 'a variant is stored for a student not admitted on this day',
-        );
-      else if (got.variant !== want + 1)
-        mismatch('the stored variant is not the one the seed gives');
-      else if (got.set_sha256 !== setSha256)
-        mismatch('the stored variant names another ticket set');
-      else if (got.variant_key !== keys[want])
-        mismatch("the stored variant's questions are not the set's");
-    }
+    answer.mismatches = assignmentMismatches(result, keys, answer.refused, stored, setSha256);
     return answer;
   }
 
@@ -341,6 +315,49 @@ export class AssignmentService {
       items: variant.items.map((item, i) => ({ number: i + 1, kind: item.kind, text: item.text })),
     };
   }
+}
+
+/**
+ * Every student whose stored ticket is not the recomputed one: a variant missing, one too many (a
+ * student not admitted, or refused under §5.3), another variant, another set, other questions.
+ */
+export function assignmentMismatches(
+  recomputed: Pick<TicketAssignment, 'assignments'>,
+  variantKeys: readonly string[],
+  refused: readonly string[],
+  stored: readonly Pick<
+    ExamAssignmentRow,
+    'student_id' | 'set_sha256' | 'variant' | 'variant_key'
+  >[],
+  setSha256: string,
+): AssignmentMismatch[] {
+  const mismatches: AssignmentMismatch[] = [];
+  const expected = new Map(recomputed.assignments.map((a) => [a.studentId, a.variant]));
+  const storedBy = new Map(stored.map((r) => [r.student_id, r]));
+  const ids = [...new Set([...expected.keys(), ...storedBy.keys()])].sort();
+  for (const studentId of ids) {
+    const want = expected.get(studentId);
+    const got = storedBy.get(studentId);
+    const mismatch = (reason: string) =>
+      mismatches.push({
+        studentId,
+        expected: want === undefined ? null : want + 1,
+        stored: got === undefined ? null : got.variant,
+        reason,
+      });
+    if (got === undefined) mismatch('the seed gives this student a variant; none is stored');
+    else if (want === undefined)
+      mismatch(
+        refused.includes(studentId)
+          ? 'a variant is stored for a student who had every variant before (§5.3)'
+          : 'a variant is stored for a student not admitted on this day',
+      );
+    else if (got.variant !== want + 1) mismatch('the stored variant is not the one the seed gives');
+    else if (got.set_sha256 !== setSha256) mismatch('the stored variant names another ticket set');
+    else if (got.variant_key !== variantKeys[want])
+      mismatch("the stored variant's questions are not the set's");
+  }
+  return mismatches;
 }
 
 function mostCommon(values: readonly string[]): string {
