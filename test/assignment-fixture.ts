@@ -22,28 +22,44 @@ import { variantKey } from '../sop/rules';
 
 const ZONE = 'Asia/Almaty';
 
+/**
+ * An exam row with its facts: its days at `hour` (09:00 by default) local time, or starting at
+ * `startsAt` with as many consecutive days as `dayCount`.
+ */
 export async function insertAssignmentExam(
   db: DataSource,
-  exam: { id: string; discipline: string; departmentId: string; days: string[]; hour?: number },
-): Promise<{ startsAt: number; endsAt: number }> {
-  const first = DateTime.fromISO(`${exam.days[0]}T${String(exam.hour ?? 9).padStart(2, '0')}:00`, {
-    zone: ZONE,
-  });
+  exam: {
+    id: string;
+    discipline: string;
+    departmentId: string;
+    days?: string[];
+    hour?: number;
+    startsAt?: number;
+    dayCount?: number;
+  },
+): Promise<{ startsAt: number; endsAt: number; days: string[] }> {
+  const first =
+    exam.startsAt !== undefined
+      ? DateTime.fromMillis(exam.startsAt, { zone: ZONE })
+      : DateTime.fromISO(`${exam.days![0]}T${String(exam.hour ?? 9).padStart(2, '0')}:00`, {
+          zone: ZONE,
+        });
+  const days =
+    exam.days ??
+    Array.from({ length: exam.dayCount ?? 1 }, (_, i) => first.plus({ days: i }).toISODate()!);
   const startsAt = first.toMillis();
-  const endsAt = DateTime.fromISO(`${exam.days[exam.days.length - 1]}T23:00`, {
-    zone: ZONE,
-  }).toMillis();
+  const endsAt = DateTime.fromISO(`${days[days.length - 1]}T23:00`, { zone: ZONE }).toMillis();
   await insertExam(db, {
     id: exam.id,
     discipline: exam.discipline,
     departmentId: exam.departmentId,
-    examDate: exam.days[0],
+    examDate: days[0],
     startsAt: new Date(startsAt),
     policyVersion: 'test',
     workflowId: `exam-${exam.id}`,
     facts: {
       examId: exam.id,
-      days: exam.days,
+      days,
       startsAt,
       endsAt,
       expectedWorks: 0,
@@ -51,7 +67,7 @@ export async function insertAssignmentExam(
       retake: false,
     },
   });
-  return { startsAt, endsAt };
+  return { startsAt, endsAt, days };
 }
 
 /** Variants of a day: "question / situational task" pairs, distinct by their text. */

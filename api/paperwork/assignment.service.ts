@@ -16,7 +16,8 @@ import type { Policy, Role } from '../../sop/policy';
 import { assignTickets, variantKey, type TicketAssignment } from '../../sop/rules';
 import { localInstant } from '../../sop/zone';
 import { auditPersonalDataRead } from '../audit/personal-data';
-import { holdsIn, type Principal } from '../auth/principal';
+import { STAFF } from '../auth/access.decorators';
+import { holdsAny, holdsIn, type Principal } from '../auth/principal';
 import { conflict, notFound, ProblemException } from '../common/problem';
 import { isoInZone } from '../common/time';
 import type { ExamsService } from '../exams/exams.service';
@@ -108,6 +109,8 @@ export class AssignmentService {
    * and the retakers' earlier variants, and compares it with what was stored. 409 before the reveal.
    */
   async verify(principal: Principal, examId: string) {
+    // As the exam's history: staff who read the exam; students read only their own records.
+    if (!holdsAny(principal, STAFF)) throw notFound(`exam ${examId} does not exist`);
     const exam = await this.exams.readable(principal, examId);
     const revealed = await this.db.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM assignment_seed WHERE exam_id = $1 AND revealed_seed IS NOT NULL`,
