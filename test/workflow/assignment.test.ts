@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 const run = <T>(activityId: string, fn: () => Promise<T>) =>
-  new MockActivityEnvironment({ activityId, attempt: 1 }).run(fn) as Promise<T>;
+  new MockActivityEnvironment({ activityId, attempt: 1 }).run<[], T, () => Promise<T>>(fn);
 
 interface AuditRow {
   key: string;
