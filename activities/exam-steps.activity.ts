@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { DecideStepRequest, StepState } from '../workflows/exam.contract';
 import { appendAudit } from './audit-log';
 import type { Mailer } from './mailer';
+import type { DocumentKey } from './sealed';
 
 /** What every step activity knows about the step it acts on. */
 export interface StepRef {
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** LINK_SECRET: email-link tokens are derived from it at send time, never stored. */
   linkSecret: string;
+  /** DOCUMENT_KEY: opens the sealed ticket sets and assignment seeds (issue 8). */
+  documentKey: DocumentKey;
 }
 
 export const SYSTEM_ACTOR = 'system:workflow';

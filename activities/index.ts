@@ -1,3 +1,4 @@
+import { createAssignmentActivities } from './assignment.activity';
 import { createAuditDigestActivities } from './audit-digest.activity';
 import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
 import { createNotifyActivities } from './notify.activity';
@@ -10,5 +11,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createExamStepActivities(deps),
     ...createNotifyActivities(deps),
     ...createAuditDigestActivities(deps),
+    ...createAssignmentActivities(deps),
   };
 }

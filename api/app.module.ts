@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
+import { documentKey } from '../activities/sealed';
 import type { Config } from '../config/config';
 import type { Policy } from '../sop/policy';
 import { AuditController } from './audit/audit.controller';
@@ -25,6 +26,8 @@ import { HistoryController } from './history/history.controller';
 import { HistoryArchiver } from './history/history.archiver';
 import { HistoryService } from './history/history.service';
 import { LinksController } from './links/links.controller';
+import { AssignmentController } from './paperwork/assignment.controller';
+import { AssignmentService } from './paperwork/assignment.service';
 import { LinksService } from './links/links.service';
 import { QuestionListsController } from './paperwork/question-lists.controller';
 import { QuestionListsService } from './paperwork/question-lists.service';
@@ -58,6 +61,7 @@ export class AppModule {
         ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 10 }]),
       ],
       controllers: [
+        AssignmentController,
         AuditController,
         AuthController,
         DirectoryController,
@@ -167,6 +171,12 @@ export class AppModule {
           provide: PlansService,
           useFactory: (db: DataSource, sop: SopService) => new PlansService(db, sop),
           inject: [DATA_SOURCE, SopService],
+        },
+        {
+          provide: AssignmentService,
+          useFactory: (db: DataSource, exams: ExamsService, policy: Policy, config: Config) =>
+            new AssignmentService(db, exams, policy, documentKey(config.documentKey)),
+          inject: [DATA_SOURCE, ExamsService, POLICY, CONFIG],
         },
         {
           provide: ReportsService,

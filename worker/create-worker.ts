@@ -4,6 +4,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
 import type { Mailer } from '../activities/mailer';
+import type { DocumentKey } from '../activities/sealed';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -13,6 +14,7 @@ export interface WorkerDeps {
   mailer: Mailer;
   publicUrl: string;
   linkSecret: string;
+  documentKey: DocumentKey;
   shutdownGraceTime?: string;
 }
 
@@ -39,6 +41,7 @@ export async function createWorker(
       mailer: deps.mailer,
       publicUrl: deps.publicUrl,
       linkSecret: deps.linkSecret,
+      documentKey: deps.documentKey,
     }),
     shutdownGraceTime: (deps.shutdownGraceTime ?? '10s') as WorkerOptions['shutdownGraceTime'],
     ...extra,

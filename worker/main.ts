@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '../config/config';
 import { loadPolicy } from '../config/policy-file';
 import { temporalConnectionOptions } from '../config/temporal';
 import { SmtpMailer } from '../activities/mailer';
+import { documentKey } from '../activities/sealed';
 import { createDataSource } from '../migrations/data-source';
 import { createWorker } from './create-worker';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       mailer,
       publicUrl: config.publicUrl,
       linkSecret: config.linkSecret,
+      documentKey: documentKey(config.documentKey),
       shutdownGraceTime: config.workerShutdownGrace,
     });
     process.stdout.write(

@@ -100,6 +100,18 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /exams/{id}/question-lists': { ...everyone('deny'), otherHead: 'hidden', head: 'allow' },
   'GET /exams/{id}/question-lists': { ...staff, otherHead: 'hidden' },
   'GET /exams/{id}/question-lists/{version}': { ...staff, otherHead: 'hidden' },
+  // The assignment (§5.5): verified by whoever reads the exam (409 before the reveal); exported for
+  // Moodle by the testing centre and the department (the dean: 403); a ticket is the caller's own
+  // (404 for everyone without one).
+  'GET /exams/{id}/assignment/verify': examHistory,
+  'GET /exams/{id}/assignment.csv': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    head: 'allow',
+    auditor: 'allow',
+    admin: 'allow',
+  },
+  'GET /exams/{id}/my-ticket': signedIn,
   // Events: recorded by the roles of EXAM_EVENTS (a proctor for violationFound); no one here is one.
   'POST /exams/{id}/events': {
     ...everyone('deny'),

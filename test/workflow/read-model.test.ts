@@ -2,6 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import { SmtpMailer } from '../../activities/mailer';
+import { documentKey } from '../../activities/sealed';
 import { insertExam } from '../../api/exams/exams.repository';
 import { createDataSource } from '../../migrations/data-source';
 import type { StepState } from '../../workflows/exam.contract';
@@ -27,6 +28,7 @@ beforeAll(async () => {
     mailer,
     publicUrl: 'http://emtihan.test',
     linkSecret: 'x'.repeat(32),
+    documentKey: documentKey(Buffer.alloc(32, 7).toString('base64')),
   });
 });
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/wor
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import { SmtpMailer } from '../../activities/mailer';
+import { documentKey } from '../../activities/sealed';
 import { insertExam } from '../../api/exams/exams.repository';
 import { createDataSource } from '../../migrations/data-source';
 import { registerSearchAttributes, testServerPath } from '../../scripts/infra';
@@ -87,6 +88,7 @@ export function useTimeSkipping(): TimeSkipping {
         mailer,
         publicUrl: 'http://emtihan.test',
         linkSecret: 'x'.repeat(32),
+        documentKey: documentKey(Buffer.alloc(32, 7).toString('base64')),
       }),
     });
     running = ctx.worker.run();
