@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   condition,
   patched,
@@ -6,7 +7,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { localInstant } from '../sop/calendar';
+import { localDayOf, localInstant } from '../sop/calendar';
 import { parseDay } from '../sop/dates';
 import { planAfterEvent, planExam, type ExamPlan, type PlannedStep } from '../sop/plan';
 import type { ExamEvent, StepRule } from '../sop/policy';
@@ -64,6 +65,9 @@ function publish(steps: StepState[]): void {
  * A missed step that is itself an event (DEADLINES.md §5.16): when the student's acknowledgement of
  * the act is overdue, the Form 3 refusal act is due.
  */
+/** The patch that added ticket assignment and the seeds' reveal (issue 8). */
+const TICKET_ASSIGNMENT = 'ticket-assignment-v1';
+
 const MISSED: Partial<Record<ExamEvent, ExamEvent>> = { violationActSent: 'acknowledgementMissed' };
 
 /**
@@ -245,6 +249,36 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     })();
   }
 
+  /** Day k starts at the first sitting's local time on facts.days[k − 1]. */
+  function dayStart(k: number): number {
+    const zone = input.calendar.timeZone;
+    const first = state.startsAt;
+    const sinceMidnight = first - localInstant(zone, localDayOf(zone, first), 0, 0);
+    return localInstant(zone, parseDay(state.days[k - 1]), 0, 0) + sinceMidnight;
+  }
+
+  async function assignEachDay(): Promise<void> {
+    for (let day = 1; day <= state.days.length; day++) {
+      await until(() => dayStart(day));
+      try {
+        await acts.assignTicketsForDay({
+          examId: input.examId,
+          day,
+          at: Date.now(),
+          workflowId,
+          runId,
+        });
+      } catch (error) {
+        // No approved set or no committed seed (§5.1): recorded for the testing centre; the
+        // other days still get theirs.
+        if (!(error instanceof ActivityFailure)) throw error;
+        await record('assignment.failed', ['§5.1', '§5.5'], {
+          after: { day, reason: error.cause?.message ?? error.message },
+        });
+      }
+    }
+  }
+
   async function addHold(hold: Omit<RetentionHold, 'since'>): Promise<void> {
     state.holds.push({ ...hold, since: Date.now() });
     await record('retention.held', ['§5.7'], {
@@ -375,9 +409,16 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
   await until(() => state.startsAt);
   state.phase = 'exam';
   await record('exam.started', ['§5.5'], { phase: 'exam' });
+  // §5.3, §5.5 (issue 8): each exam day's admitted students get their tickets at its start, drawn
+  // with the seed committed when the day's set was approved; the seeds are revealed after E.
+  const assigning = patched(TICKET_ASSIGNMENT) ? assignEachDay() : Promise.resolve();
   await until(() => input.facts.endsAt);
   state.phase = 'afterExam';
   await record('exam.ended', ['§5.7', '§5.17'], { phase: 'afterExam' });
+  if (patched(TICKET_ASSIGNMENT)) {
+    await assigning;
+    await acts.revealAssignmentSeeds({ examId: input.examId, at: Date.now(), workflowId, runId });
+  }
 
   // Row 12: the results are published when the grade sheet is exported; appeals may be filed.
   void condition(() => ruleDone('gradeSheetExport')).then(() => {
