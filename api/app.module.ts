@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
+import { documentKey } from '../activities/sealed';
 import type { Config } from '../config/config';
 import type { Policy } from '../sop/policy';
 import { AuditController } from './audit/audit.controller';
@@ -26,6 +27,10 @@ import { HistoryArchiver } from './history/history.archiver';
 import { HistoryService } from './history/history.service';
 import { LinksController } from './links/links.controller';
 import { LinksService } from './links/links.service';
+import { AdmissionController } from './paperwork/admission.controller';
+import { AdmissionService } from './paperwork/admission.service';
+import { TicketsController } from './paperwork/tickets.controller';
+import { TicketsService } from './paperwork/tickets.service';
 import { ClausesController } from './plans/clauses.controller';
 import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
@@ -65,6 +70,8 @@ export class AppModule {
         PlansController,
         ClausesController,
         ReportsController,
+        TicketsController,
+        AdmissionController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -158,6 +165,18 @@ export class AppModule {
           provide: ReportsService,
           useFactory: (db: DataSource, policy: Policy) => new ReportsService(db, policy),
           inject: [DATA_SOURCE, POLICY],
+        },
+        {
+          provide: TicketsService,
+          useFactory: (db: DataSource, exams: ExamsService, policy: Policy, config: Config) =>
+            new TicketsService(db, exams, policy, documentKey(config.documentKey)),
+          inject: [DATA_SOURCE, ExamsService, POLICY, CONFIG],
+        },
+        {
+          provide: AdmissionService,
+          useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
+            new AdmissionService(db, exams, policy),
+          inject: [DATA_SOURCE, ExamsService, POLICY],
         },
       ],
     };
