@@ -34,7 +34,6 @@ const WORDS = {
   department: { kk: 'Кафедра', ru: 'Кафедра' },
   day: { kk: 'Емтихан күні', ru: 'День экзамена' },
   ticket: { kk: 'Билет', ru: 'Билет' },
-  version: { kk: 'Жинақ нұсқасы', ru: 'Версия набора' },
   page: { kk: 'Бет', ru: 'Страница' },
 } satisfies Record<string, Record<Form1Language, string>>;
 
@@ -71,7 +70,8 @@ export function form1Pdf(input: Form1Input): Promise<Buffer> {
     footer: (currentPage: number, pageCount: number) => ({
       columns: [
         {
-          text: `${w('version')} ${input.version} · sha256 ${input.sha256.slice(0, 16)}`,
+          // Which stored version this is (not a ticket's number): v<version> and its hash.
+          text: `v${input.version} · sha256 ${input.sha256.slice(0, 16)}`,
           fontSize: 7,
           color: '#666666',
         },
