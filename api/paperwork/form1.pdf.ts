@@ -86,10 +86,10 @@ export function form1Pdf(input: Form1Input): Promise<Buffer> {
         columns: [
           { width: '*', text: '' },
           {
-            width: 230,
+            width: 265,
             stack: [
               { text: w('approved'), bold: true },
-              { text: `${w('head')} ____________________` },
+              { text: `${w('head')} ______________` },
               { text: w('date'), margin: [0, 6, 0, 0] },
             ],
           },
@@ -120,8 +120,13 @@ export function form1Pdf(input: Form1Input): Promise<Buffer> {
               {
                 stack: [
                   { text: w('ticket'), bold: true, alignment: 'center', margin: [0, 0, 0, 4] },
+                  // "1." and "2." hang to the left of their text, as in Form 1.
                   ...variant.items.map((item, i) => ({
-                    text: `${i + 1}. ${item.text}`,
+                    columns: [
+                      { text: `${i + 1}.`, width: 16 },
+                      { text: item.text, width: '*' },
+                    ],
+                    columnGap: 2,
                     margin: [0, 2, 0, 2],
                   })),
                 ],
