@@ -517,11 +517,16 @@ export class TicketsService {
     scopeId: string,
     extra: Record<string, unknown> = {},
   ) {
+    const chain = await this.exams.chain(scopeId);
     await appendAuditNow(this.db, {
       key: `${action}/${randomUUID()}`,
       at: Date.now(),
       actor: principal.personId,
-      actorRole: principal.grants[0]?.role ?? null,
+      // The role the set was read in: a keeper's (§5.2) when the reader holds one here.
+      actorRole:
+        this.roleIn(principal, TICKET_KEEPERS, chain) ??
+        principal.grants.find((g) => chain.includes(g.scopeId))?.role ??
+        null,
       action,
       clauses: ['§5.2'],
       scopeId,
