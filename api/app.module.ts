@@ -32,6 +32,10 @@ import { LinksService } from './links/links.service';
 import { QuestionListsController } from './paperwork/question-lists.controller';
 import { QuestionListsService } from './paperwork/question-lists.service';
 import { stepSubjects } from './paperwork/subjects';
+import { AdmissionController } from './paperwork/admission.controller';
+import { AdmissionService } from './paperwork/admission.service';
+import { TicketsController } from './paperwork/tickets.controller';
+import { TicketsService } from './paperwork/tickets.service';
 import { ClausesController } from './plans/clauses.controller';
 import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
@@ -73,6 +77,8 @@ export class AppModule {
         PlansController,
         ClausesController,
         ReportsController,
+        TicketsController,
+        AdmissionController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -182,6 +188,18 @@ export class AppModule {
           provide: ReportsService,
           useFactory: (db: DataSource, policy: Policy) => new ReportsService(db, policy),
           inject: [DATA_SOURCE, POLICY],
+        },
+        {
+          provide: TicketsService,
+          useFactory: (db: DataSource, exams: ExamsService, policy: Policy, config: Config) =>
+            new TicketsService(db, exams, policy, documentKey(config.documentKey)),
+          inject: [DATA_SOURCE, ExamsService, POLICY, CONFIG],
+        },
+        {
+          provide: AdmissionService,
+          useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
+            new AdmissionService(db, exams, policy),
+          inject: [DATA_SOURCE, ExamsService, POLICY],
         },
       ],
     };

@@ -36,6 +36,14 @@ const reportReaders: Record<Caller, Verdict> = {
   admin: 'allow',
 };
 
+/** §5.2: a ticket's content before the exam starts (the matrix's exam starts in an hour). */
+const ticketKeepers: Record<Caller, Verdict> = {
+  ...everyone('hidden'),
+  anonymous: 'deny',
+  student: 'deny',
+  head: 'allow',
+};
+
 /** Exam routes: the head owns GP 3's step; the dean reads the school; the other head sees nothing. */
 const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /auth/login': everyone('allow'),
@@ -150,6 +158,29 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'GET /reports/compliance': reportReaders,
   'GET /reports/compliance.xlsx': reportReaders,
   'GET /reports/compliance.svg': reportReaders,
+  // Tickets (§5.1–§5.3, Form 1): the responsible person or the head uploads (the head's 422: no
+  // approved question list yet), only the head approves (404: no set yet); the metadata is for the
+  // exam's readers.
+  'POST /exams/{id}/ticket-sets/{day}': { ...everyone('deny'), otherHead: 'hidden', head: 'allow' },
+  'POST /exams/{id}/ticket-sets/{day}/approve': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    head: 'allow',
+  },
+  'GET /exams/{id}/ticket-sets': { ...staff, otherHead: 'hidden' },
+  // §5.2: before the exam starts, a ticket's content is for the head, the responsible person and
+  // the testing centre only; the dean, the auditor and the admin read the exam but are answered 404.
+  'GET /exams/{id}/ticket-sets/{day}': ticketKeepers,
+  'GET /exams/{id}/ticket-sets/{day}/form1.pdf': ticketKeepers,
+  // The admission list (§5.1): imported by the testing centre (none of these callers); read by the
+  // testing centre, the department's head and responsible person, auditors.
+  'POST /exams/{id}/admission': everyone('deny'),
+  'GET /exams/{id}/admission': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    head: 'allow',
+    auditor: 'allow',
+  },
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
@@ -170,12 +201,29 @@ const OWN_BEHALF = [
   'POST /links/{token}',
 ];
 
+/**
+ * Reads the auditor may not make: §5.2 makes the head and the responsible person answer for the
+ * tickets' confidentiality, so until the exam starts their content is for them and the testing
+ * centre only (the auditor reads the metadata, the hashes and every audited view of it).
+ */
+const CONFIDENTIAL_BEFORE_START = [
+  'GET /exams/{id}/ticket-sets/{day}',
+  'GET /exams/{id}/ticket-sets/{day}/form1.pdf',
+];
+
 test('the auditor reads everything and changes nothing (issue 7: the matrix shows it)', () => {
   const verdicts = Object.entries(MATRIX)
     .filter(([route]) => !OWN_BEHALF.includes(route))
     .map(([route, v]) => [route, v.auditor]);
   expect(verdicts).toEqual(
-    verdicts.map(([route]) => [route, route.startsWith('GET ') ? 'allow' : 'deny']),
+    verdicts.map(([route]) => [
+      route,
+      CONFIDENTIAL_BEFORE_START.includes(route)
+        ? 'hidden'
+        : route.startsWith('GET ')
+          ? 'allow'
+          : 'deny',
+    ]),
   );
 });
 
@@ -255,6 +303,7 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
     const path = template
       .replace('{id}', route.startsWith('DELETE') ? randomUUID() : onSession ? sessionId : examId)
       .replace('{step}', onSession ? 'scheduleApproval' : 'departmentDiscussion')
+      .replace('{day}', '1')
       .replace('{file}', String(preview.body.id))
       .replace('{version}', '1')
       .replace('{token}', 'A'.repeat(43))

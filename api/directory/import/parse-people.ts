@@ -131,17 +131,22 @@ const inflateRawAsync = promisify(inflateRaw);
 /** A problem with the whole file: its message is shown to the user as the reason. */
 class FileProblem extends Error {}
 
-/** One cell as read from the file: its text, or why it cannot be used as text. */
-type Cell = { readonly text: string } | { readonly problem: string };
+/**
+ * One cell as read from the file: its text, or why it cannot be used as text. A number cell (or a
+ * formula's numeric result) keeps its value in `number`, for uploads whose columns are numbers
+ * (ratings, variant numbers: `readSpreadsheet`); the people import treats it as the problem.
+ */
+export type Cell =
+  { readonly text: string } | { readonly problem: string; readonly number?: number };
 const BLANK: Cell = { text: '' };
 
 /** A non-blank row; `cells[0]` is column A, trailing blank cells are dropped. */
-interface SheetRow {
+export interface SheetRow {
   readonly row: number;
   readonly cells: readonly Cell[];
 }
 
-interface MergedRange {
+export interface MergedRange {
   readonly ref: string;
   readonly top: number;
   readonly left: number;
@@ -149,9 +154,35 @@ interface MergedRange {
   readonly right: number;
 }
 
-interface Sheet {
+export interface Sheet {
   readonly rows: readonly SheetRow[];
   readonly merges: readonly MergedRange[];
+}
+
+/**
+ * The first worksheet of an uploaded CSV or XLSX file with the same limits and defences as the
+ * people import (issue 8's uploads: ticket sets, the admission list, read their own columns), or
+ * the problem with the file as a whole.
+ */
+export async function readSpreadsheet(input: {
+  filename: string;
+  contentType?: string;
+  data: Buffer;
+}): Promise<{ sheet: Sheet } | { error: RowError }> {
+  if (input.data.length === 0) return { error: failure('the file is empty').errors[0] };
+  if (input.data.length > IMPORT_LIMITS.maxBytes)
+    return {
+      error: failure(`the file is larger than the limit of ${megabytes(IMPORT_LIMITS.maxBytes)} MB`)
+        .errors[0],
+    };
+  try {
+    return {
+      sheet: detectFormat(input) === 'csv' ? readCsv(input.data) : await readXlsx(input.data),
+    };
+  } catch (error) {
+    if (error instanceof FileProblem) return { error: failure(error.message).errors[0] };
+    throw error;
+  }
 }
 
 export async function parsePeopleFile(
@@ -609,7 +640,7 @@ function cellFromExcel(value: CellValue, storedResult: () => unknown): Cell {
   if (typeof value === 'string') return { text: value };
   if (typeof value === 'number') {
     return Number.isFinite(value)
-      ? { problem: 'must be text, but the cell holds a number or a date' }
+      ? { problem: 'must be text, but the cell holds a number or a date', number: value }
       : { problem: 'holds a spreadsheet error' };
   }
   if (typeof value === 'boolean') return { problem: 'must be text, but the cell holds TRUE/FALSE' };
@@ -642,7 +673,7 @@ function formulaResult(result: unknown): Cell {
   if (typeof result === 'number') {
     // The streaming reader turns an error result (t="e", e.g. #N/A) into NaN.
     return Number.isFinite(result)
-      ? { problem: 'must be text, but its formula gives a number' }
+      ? { problem: 'must be text, but its formula gives a number', number: result }
       : { problem: 'is a formula whose result is an error' };
   }
   if (typeof result === 'boolean')
@@ -701,7 +732,7 @@ function columnNumber(letters: string): number {
 }
 
 /** "A".."Z", "AA".. for a 0-based column index. */
-function columnLetter(index: number): string {
+export function columnLetter(index: number): string {
   let letters = '';
   for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) {
     letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
