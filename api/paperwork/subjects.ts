@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { SopService } from '../plans/sop.service';
 import { questionListSubject } from './question-lists.service';
+import { admissionSubject } from './admission.service';
 import { StepSubjects } from './step-subjects';
+import { ticketSetSubject } from './tickets.service';
 
 /**
  * Which document each document-backed step approves (issue 8): GP 3's department discussion and
@@ -12,9 +14,25 @@ export function stepSubjects(db: DataSource, sop: SopService): StepSubjects {
   const questionList =
     (ruleId: string) => (examId: string, _key: string, request: { version?: number }) =>
       questionListSubject(db, sop.policy, examId, ruleId, request.version);
+  /** A day's ticket upload approves the head-approved set of that day (§5.1, Form 1). */
+  const ticketSet = async (examId: string, key: string) => {
+    if (!(await any(`SELECT 1 FROM ticket_set WHERE exam_id = $1 LIMIT 1`, examId)))
+      return undefined;
+    return ticketSetSubject(db, examId, Number(/#(\d+)$/.exec(key)?.[1] ?? '1'));
+  };
+  /** The admission check approves the imported admission list (§5.1). */
+  const admission = async (examId: string) => {
+    if (!(await any(`SELECT 1 FROM admission WHERE exam_id = $1 LIMIT 1`, examId)))
+      return undefined;
+    return admissionSubject(db, examId);
+  };
+  const any = async (sql: string, examId: string) =>
+    (await db.query<unknown[]>(sql, [examId])).length > 0;
   return new StepSubjects({
     departmentDiscussion: questionList('departmentDiscussion'),
     programmeCommitteeApproval: questionList('programmeCommitteeApproval'),
     moodleUpload: questionList('moodleUpload'),
+    ticketUpload: ticketSet,
+    admissionCheck: admission,
   });
 }
