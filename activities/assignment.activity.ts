@@ -173,6 +173,12 @@ export interface AssignTicketsInput {
   historyEventId?: number;
 }
 
+/** Nothing to assign: the exam's tickets are kept outside Emtihan (no set uploaded at all). */
+export interface AssignTicketsSkipped {
+  day: number;
+  skipped: 'no-ticket-sets';
+}
+
 export interface AssignTicketsResult {
   day: number;
   setVersion: number;
@@ -209,13 +215,21 @@ export function createAssignmentActivities({
      * drawn from the committed seed; §5.3: never one they had before. Idempotent: the rows are
      * keyed on exam and student, the audit record on the activity's identity.
      */
-    async assignTicketsForDay(input: AssignTicketsInput): Promise<AssignTicketsResult> {
+    async assignTicketsForDay(
+      input: AssignTicketsInput,
+    ): Promise<AssignTicketsResult | AssignTicketsSkipped> {
       const { examId, day } = input;
       const exams = await db.query<{ department_id: string | null }[]>(
         `SELECT department_id FROM exam WHERE id = $1`,
         [examId],
       );
       if (exams.length === 0) throw fail(`exam ${examId} does not exist`, 'UnknownExam');
+      // The department keeps its tickets outside Emtihan (README: choices): nothing to assign.
+      const anySet = await db.query<unknown[]>(
+        `SELECT 1 FROM ticket_set WHERE exam_id = $1 LIMIT 1`,
+        [examId],
+      );
+      if (anySet.length === 0) return { day, skipped: 'no-ticket-sets' };
       const set = await approvedTicketSet(db, examId, day);
       if (set === undefined)
         throw fail(

@@ -8,12 +8,21 @@ import { ticketSetSubject } from './tickets.service';
 /**
  * Which document each document-backed step approves (issue 8): GP 3's department discussion and
  * programme committee a question-list version, the Moodle upload the version the committee
- * approved.
+ * approved, a day's ticket upload that day's head-approved set (§5.1, Form 1), the admission check
+ * the admission list (§5.1). A department that keeps a document outside Emtihan (nothing of that
+ * kind uploaded for the exam) still approves — the record then names no version; once a version
+ * is uploaded, every approval binds to a checked version and a newer one reopens it (README).
  */
 export function stepSubjects(db: DataSource, sop: SopService): StepSubjects {
   const questionList =
-    (ruleId: string) => (examId: string, _key: string, request: { version?: number }) =>
-      questionListSubject(db, sop.policy, examId, ruleId, request.version);
+    (ruleId: string) => async (examId: string, _key: string, request: { version?: number }) => {
+      if (
+        request.version === undefined &&
+        !(await any(`SELECT 1 FROM question_list WHERE exam_id = $1 LIMIT 1`, examId))
+      )
+        return undefined;
+      return questionListSubject(db, sop.policy, examId, ruleId, request.version);
+    };
   /** A day's ticket upload approves the head-approved set of that day (§5.1, Form 1). */
   const ticketSet = async (examId: string, key: string) => {
     if (!(await any(`SELECT 1 FROM ticket_set WHERE exam_id = $1 LIMIT 1`, examId)))

@@ -277,8 +277,7 @@ test('§5.3: a retaker never gets a variant they had in an earlier exam of the d
       runId: 'run-1',
     }),
   );
-  expect(result.students).toBe(2);
-  expect(result.refused).toEqual([exhausted.id]);
+  expect(result).toMatchObject({ students: 2, refused: [exhausted.id] });
   const rows = await ticketsOf(examId);
   expect(rows.map((r) => r.student_id).sort()).toEqual([retaker.id, fresh.id].sort());
   const retakerRow = rows.find((r) => r.student_id === retaker.id)!;
@@ -294,7 +293,7 @@ test('§5.3: a retaker never gets a variant they had in an earlier exam of the d
   expect((record.after.refused as { message: string }[])[0].message).toContain(exhausted.id);
 });
 
-test('§5.1: no approved set, or no committed seed, fails without retrying and names the clause', async () => {
+test('§5.1: no approved set, or no committed seed, fails without retrying and names the clause (no set at all: skipped)', async () => {
   const tag = uniqueId('noset');
   const examId = tag;
   await insertAssignmentExam(db, {
@@ -318,6 +317,11 @@ test('§5.1: no approved set, or no committed seed, fails without retrying and n
     }
     throw new Error('the assignment did not fail');
   };
+  // No set uploaded at all: the department keeps its tickets outside Emtihan; nothing to assign.
+  expect(await run('assign', () => activities.assignTicketsForDay(input))).toEqual({
+    day: 1,
+    skipped: 'no-ticket-sets',
+  });
   await insertTicketSet(db, key, {
     examId,
     day: 1,
