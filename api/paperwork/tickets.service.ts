@@ -234,6 +234,7 @@ export class TicketsService {
         detail: `uploading tickets of ${exam.department_id} needs ${TICKET_UPLOADERS.join(' or ')} in its scope (§5.2)`,
       });
     const day = this.day(rawDay, days);
+    await this.refuseAfterAssignment(examId, day);
     if (file === undefined)
       throw new ProblemException({
         status: 400,
@@ -394,6 +395,19 @@ export class TicketsService {
    * assignment seed is committed (§5.3, §5.5): 32 random bytes, sealed, their SHA-256 recorded
    * in the audit chain before any ticket is assigned. One transaction; repeating it changes nothing.
    */
+  /** §5.5: once a day's tickets are assigned, its set is what the students drew: it stays. */
+  private async refuseAfterAssignment(examId: string, day: number): Promise<void> {
+    const assigned = await this.db.query<unknown[]>(
+      `SELECT 1 FROM ticket_assignment WHERE exam_id = $1 AND day = $2 LIMIT 1`,
+      [examId, day],
+    );
+    if (assigned.length > 0)
+      throw conflict(
+        `the tickets of day ${day} are already assigned (§5.5): its set can no longer change`,
+        { clause: '§5.5' },
+      );
+  }
+
   async approve(principal: Principal, examId: string, rawDay: string, version: number | undefined) {
     const { exam, chain, days } = await this.exam(principal, examId);
     if (!holdsIn(principal, TICKET_APPROVERS, chain))
@@ -402,6 +416,7 @@ export class TicketsService {
         detail: `approving tickets of ${exam.department_id} needs department_head in its scope (Form 1)`,
       });
     const day = this.day(rawDay, days);
+    await this.refuseAfterAssignment(examId, day);
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`ticket-set/${examId}/${day}`]);
       const latest = await latestSet(tx, examId, day);

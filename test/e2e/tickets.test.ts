@@ -496,3 +496,22 @@ test('§5.1: the testing centre imports the admission list; an unknown student i
   );
   expect(reads.map((r) => r.after.people)).toEqual([[ctx.dir.student.id]]);
 });
+
+test('§5.5: once a day’s tickets are assigned, its set can no longer be uploaded or approved again (409)', async () => {
+  await ctx.db.query(
+    `INSERT INTO ticket_assignment (exam_id, day, student_id, set_sha256, variant, variant_key)
+     VALUES ($1, 1, $2, $3, 1, 'k')`,
+    [examId, ctx.dir.student.id, 'c'.repeat(64)],
+  );
+  const upload1 = await uploadJson(1, DAY1);
+  expect(upload1.status).toBe(409);
+  expect(String(upload1.body.detail)).toContain('§5.5');
+  const approve = await ctx.stack.http('POST', `/exams/${examId}/ticket-sets/1/approve`, {
+    body: {},
+    headers: { 'Idempotency-Key': uniqueId('k') },
+    as: ctx.dir.head,
+  });
+  expect(approve.status).toBe(409);
+  // Day 2 is not assigned yet: its set may still change.
+  expect((await uploadJson(2, DAY1_V2.slice(0, 10))).status).not.toBe(409);
+});
