@@ -267,3 +267,40 @@ describe('CSV (RFC 4180)', () => {
     });
   });
 });
+
+describe('timeline sentences for the paperwork (issue 8)', () => {
+  test('GP 3: a step reopened by a new question-list version says so (not "closed")', () => {
+    const reopened = record({
+      action: 'step.reopened',
+      at: '2027-03-13T05:00:00.000Z',
+      actor: HEAD,
+      after: { status: 'open', reason: 'question list version 2 uploaded' },
+    });
+    expect(sentenceOf('en', [opened, approved, reopened], 'step.reopened')).toBe(
+      '13 March 2027, 10:00: “Department discusses the exam questions, rubric, aids and literature” is open again (GP 3, row 1): question list version 2 uploaded.',
+    );
+  });
+
+  test('§5.3, §5.5: the assignment and the seed’s reveal, in ru', () => {
+    const made = record({
+      action: 'assignment.made',
+      at: '2027-03-16T04:00:00.000Z',
+      stepId: null,
+      clauses: ['§5.3', '§5.5'],
+      after: { day: 1, students: 25 },
+    });
+    const revealed = record({
+      action: 'assignment.seed-revealed',
+      at: '2027-03-16T07:01:00.000Z',
+      stepId: null,
+      clauses: ['§5.5'],
+      after: { day: 1, seed: 'ab' },
+    });
+    expect(sentenceOf('ru', [made, revealed], 'assignment.made')).toBe(
+      '16 марта 2027 г., 09:00: Билеты дня 1 случайно распределены: 25 обучающихся (§5.3, §5.5).',
+    );
+    expect(sentenceOf('en', [made, revealed], 'assignment.seed-revealed')).toBe(
+      '16 March 2027, 12:01: The seed of day 1 was revealed: anyone can recompute the assignment (§5.5).',
+    );
+  });
+});

@@ -438,6 +438,16 @@ export function buildTimeline(input: TimelineInput): Timeline {
         ru: `Эскалация по шагу ${step} приостановлена${clauses}: ${str(after.reason) ?? ''}`,
         kk: `${step} қадамы бойынша эскалация тоқтатылды${clauses}: ${str(after.reason) ?? ''}`,
       }[lang];
+    } else if (action === 'step.reopened') {
+      // Issue 8: what it approved changed (a new question-list version).
+      const reason = str(after.reason) ?? '';
+      sentence = {
+        en: `${step} is open again${clauses}: ${reason}`,
+        ru: `Шаг ${step} снова открыт${clauses}: ${reason}`,
+        kk: `${step} қадамы қайта ашылды${clauses}: ${reason}`,
+      }[lang];
+    } else if (PAPERWORK[action] !== undefined) {
+      sentence = PAPERWORK[action](lang, who(actor), after, clauses);
     } else if (action.startsWith('step.')) {
       // Closed by the workflow: a window ended, superseded (§5.16), dropped by a reschedule.
       const reason = str(after.reason) ?? action.slice('step.'.length);
@@ -806,3 +816,79 @@ export function timelineCsv(items: readonly TimelineItem[]): string {
   );
   return `\uFEFF${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
 }
+
+type Sentence = (
+  lang: Language,
+  who: string,
+  after: Record<string, unknown>,
+  clauses: string,
+) => string;
+
+const v = (after: Record<string, unknown>, name: string): string => {
+  const value = after[name];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+};
+
+/** Issue 8's paperwork records: question lists, ticket sets, admission, the assignment. */
+const PAPERWORK: Record<string, Sentence> = {
+  'questionList.uploaded': (lang, who, a, clauses) =>
+    ({
+      en: `${who} uploaded question list version ${v(a, 'version')} (${v(a, 'questionCount')} questions)${clauses}`,
+      ru: `${who} — загружена версия ${v(a, 'version')} списка вопросов (${v(a, 'questionCount')} вопр.)${clauses}`,
+      kk: `${who} — сұрақтар тізімінің ${v(a, 'version')}-нұсқасы жүктелді (${v(a, 'questionCount')} сұрақ)${clauses}`,
+    })[lang],
+  'ticketSet.uploaded': (lang, who, a, clauses) =>
+    ({
+      en: `${who} uploaded the tickets of day ${v(a, 'day')}, version ${v(a, 'version')}${clauses}`,
+      ru: `${who} — загружены билеты дня ${v(a, 'day')}, версия ${v(a, 'version')}${clauses}`,
+      kk: `${who} — ${v(a, 'day')}-күннің билеттері жүктелді, ${v(a, 'version')}-нұсқа${clauses}`,
+    })[lang],
+  'ticketSet.approved': (lang, who, a, clauses) =>
+    ({
+      en: `${who} approved the tickets of day ${v(a, 'day')}, version ${v(a, 'version')}${clauses}`,
+      ru: `${who} — утверждены билеты дня ${v(a, 'day')}, версия ${v(a, 'version')}${clauses}`,
+      kk: `${who} — ${v(a, 'day')}-күннің билеттері бекітілді, ${v(a, 'version')}-нұсқа${clauses}`,
+    })[lang],
+  'ticketSet.viewed': (lang, who, a, clauses) =>
+    ({
+      en: `${who} viewed the tickets of day ${v(a, 'day')}${clauses}`,
+      ru: `${who} — просмотрены билеты дня ${v(a, 'day')}${clauses}`,
+      kk: `${who} — ${v(a, 'day')}-күннің билеттері қаралды${clauses}`,
+    })[lang],
+  'ticketSet.downloaded': (lang, who, a, clauses) =>
+    ({
+      en: `${who} downloaded the tickets of day ${v(a, 'day')}${clauses}`,
+      ru: `${who} — скачаны билеты дня ${v(a, 'day')}${clauses}`,
+      kk: `${who} — ${v(a, 'day')}-күннің билеттері жүктеп алынды${clauses}`,
+    })[lang],
+  'admission.imported': (lang, who, a, clauses) =>
+    ({
+      en: `${who} imported the admission list, version ${v(a, 'listVersion')}${clauses}`,
+      ru: `${who} — импортирован список допуска, версия ${v(a, 'listVersion')}${clauses}`,
+      kk: `${who} — жіберілу тізімі импортталды, ${v(a, 'listVersion')}-нұсқа${clauses}`,
+    })[lang],
+  'assignment.seed-committed': (lang, _who, a, clauses) =>
+    ({
+      en: `The seed of day ${v(a, 'day')}'s assignment was committed: SHA-256 ${v(a, 'commitment')}${clauses}`,
+      ru: `Зафиксирован хэш зерна распределения дня ${v(a, 'day')}: SHA-256 ${v(a, 'commitment')}${clauses}`,
+      kk: `${v(a, 'day')}-күнгі бөлудің тұқым хэші бекітілді: SHA-256 ${v(a, 'commitment')}${clauses}`,
+    })[lang],
+  'assignment.made': (lang, _who, a, clauses) =>
+    ({
+      en: `Tickets of day ${v(a, 'day')} assigned to ${v(a, 'students')} students at random${clauses}`,
+      ru: `Билеты дня ${v(a, 'day')} случайно распределены: ${v(a, 'students')} обучающихся${clauses}`,
+      kk: `${v(a, 'day')}-күннің билеттері кездейсоқ бөлінді: ${v(a, 'students')} білім алушы${clauses}`,
+    })[lang],
+  'assignment.seed-revealed': (lang, _who, a, clauses) =>
+    ({
+      en: `The seed of day ${v(a, 'day')} was revealed: anyone can recompute the assignment${clauses}`,
+      ru: `Раскрыто зерно дня ${v(a, 'day')}: распределение может пересчитать любой${clauses}`,
+      kk: `${v(a, 'day')}-күннің тұқымы ашылды: бөлуді кез келген адам қайта есептей алады${clauses}`,
+    })[lang],
+  'assignment.failed': (lang, _who, a, clauses) =>
+    ({
+      en: `Tickets of day ${v(a, 'day')} could not be assigned${clauses}: ${v(a, 'reason')}`,
+      ru: `Билеты дня ${v(a, 'day')} не распределены${clauses}: ${v(a, 'reason')}`,
+      kk: `${v(a, 'day')}-күннің билеттері бөлінбеді${clauses}: ${v(a, 'reason')}`,
+    })[lang],
+};
