@@ -18,10 +18,14 @@ export class Grading1764800000000 implements MigrationInterface {
         day            integer NOT NULL DEFAULT 1,
         student_sealed bytea NOT NULL,
         key_id         text NOT NULL,
+        -- HMAC-SHA256 of the student id under the document key: one work per student (a retried
+        -- activity finds it) without revealing who it is to someone without the key.
+        student_tag    text NOT NULL,
         student_id     text REFERENCES person(id),
         opened_at      timestamptz,
         created_at     timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (exam_id, code)
+        PRIMARY KEY (exam_id, code),
+        UNIQUE (exam_id, student_tag)
       )`);
     await q.query(`
       CREATE TABLE grade (
