@@ -1,5 +1,6 @@
 import { createAssignmentActivities } from './assignment.activity';
 import { createAuditDigestActivities } from './audit-digest.activity';
+import { createGradingActivities } from './grading.activity';
 import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
 import { createNotifyActivities } from './notify.activity';
 
@@ -12,5 +13,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps),
     ...createAuditDigestActivities(deps),
     ...createAssignmentActivities(deps),
+    ...createGradingActivities(deps),
   };
 }

@@ -34,6 +34,8 @@ import { QuestionListsService } from './paperwork/question-lists.service';
 import { stepSubjects } from './paperwork/subjects';
 import { AdmissionController } from './paperwork/admission.controller';
 import { AdmissionService } from './paperwork/admission.service';
+import { GradingController } from './grading/grading.controller';
+import { GradingService } from './grading/grading.service';
 import { TicketsController } from './paperwork/tickets.controller';
 import { TicketsService } from './paperwork/tickets.service';
 import { ClausesController } from './plans/clauses.controller';
@@ -79,6 +81,7 @@ export class AppModule {
         ReportsController,
         TicketsController,
         AdmissionController,
+        GradingController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -199,6 +202,12 @@ export class AppModule {
           provide: AdmissionService,
           useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
             new AdmissionService(db, exams, policy),
+          inject: [DATA_SOURCE, ExamsService, POLICY],
+        },
+        {
+          provide: GradingService,
+          useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
+            new GradingService(db, exams, policy),
           inject: [DATA_SOURCE, ExamsService, POLICY],
         },
       ],

@@ -9,6 +9,7 @@ import { Directory1764300000000 } from './1764300000000-directory';
 import { Lifecycle1764400000000 } from './1764400000000-lifecycle';
 import { APP_ROLE, AuditChain1764500000000 } from './1764500000000-audit-chain';
 import { Paperwork1764700000000 } from './1764700000000-paperwork';
+import { Grading1764800000000 } from './1764800000000-grading';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   AuditChain1764500000000,
   HistoryArchive1764600000000,
   Paperwork1764700000000,
+  Grading1764800000000,
 ];
 
 export function createDataSource(options: {

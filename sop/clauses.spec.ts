@@ -142,7 +142,7 @@ describe('every clause that sets a deadline, a count, a role or a document has a
       ],
       shift: 'none',
     });
-    expect(s517.rules.map((r) => r.id)).toEqual(['gradingWindow']);
+    expect(s517.rules.map((r) => r.id)).toEqual(['gradingWindow', 'gradingScale']);
     expect(
       coverageOf(DEFAULT_POLICY)
         .get('row 7')!
@@ -205,7 +205,7 @@ describe('a policy that drops a step shows the gap', () => {
       steps: { grading: null, gradeSheet: { after: [] } },
     });
     const s517 = coverageOf(policy).get('§5.17')!;
-    expect(s517.rules.map((r) => r.id)).toEqual(['gradingWindow']);
+    expect(s517.rules.map((r) => r.id)).toEqual(['gradingWindow', 'gradingScale']);
     expect(s517.uncovered).toEqual(['deadline', 'role']);
   });
 });

@@ -554,6 +554,7 @@ export const RULE_COVERS: Readonly<Record<keyof PolicyRules, readonly ClauseSet[
   retention: [],
   violation: ['count'],
   appeal: [],
+  gradingScale: [],
 };
 
 export interface RuleCheckDeclaration {

@@ -278,6 +278,25 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       filing: { value: 1, unit: 'days', counting: 'workingDays' },
       decision: { value: 3, unit: 'days', counting: 'workingDays' },
     },
+    // §5.17, row 7: the Kazakh credit system's letter grades (product default; the SOP grades on
+    // the 100-point scale and names no letters).
+    gradingScale: {
+      clauses: ['§5.17', 'row 7'],
+      bands: [
+        { letter: 'A', min: 95, max: 100, gpa: 4.0 },
+        { letter: 'A-', min: 90, max: 94, gpa: 3.67 },
+        { letter: 'B+', min: 85, max: 89, gpa: 3.33 },
+        { letter: 'B', min: 80, max: 84, gpa: 3.0 },
+        { letter: 'B-', min: 75, max: 79, gpa: 2.67 },
+        { letter: 'C+', min: 70, max: 74, gpa: 2.33 },
+        { letter: 'C', min: 65, max: 69, gpa: 2.0 },
+        { letter: 'C-', min: 60, max: 64, gpa: 1.67 },
+        { letter: 'D+', min: 55, max: 59, gpa: 1.33 },
+        { letter: 'D', min: 50, max: 54, gpa: 1.0 },
+        { letter: 'FX', min: 25, max: 49, gpa: 0 },
+        { letter: 'F', min: 0, max: 24, gpa: 0 },
+      ],
+    },
   },
 
   steps: [

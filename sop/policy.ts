@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from './dates';
+import { scaleProblems } from './grading';
 import { OFFSET_UNITS } from './units';
 
 /**
@@ -273,6 +274,28 @@ export const rulesSchema = z.object({
   }),
   /** Row 12: the appeal regulation is outside the SOP; these are the product's defaults. */
   appeal: z.object({ clauses, filing: positiveOffset, decision: positiveOffset }),
+  /**
+   * §5.17, row 7: the letter and grade point of a 100-point score (sop/grading.ts letterOf).
+   * Whole-numbered inclusive bands that cover 0–100 exactly once.
+   */
+  gradingScale: z
+    .object({
+      clauses,
+      bands: z
+        .array(
+          z.object({
+            letter: z.string().min(1).max(4),
+            min: z.number().int().min(0).max(100),
+            max: z.number().int().min(0).max(100),
+            gpa: z.number().min(0).max(4),
+          }),
+        )
+        .min(1),
+    })
+    .superRefine((s, ctx) => {
+      for (const problem of scaleProblems(s.bands).slice(0, 5))
+        ctx.addIssue({ code: 'custom', message: problem, path: ['bands'] });
+    }),
 });
 export type PolicyRules = z.output<typeof rulesSchema>;
 

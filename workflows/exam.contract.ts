@@ -100,7 +100,9 @@ export const DONE: readonly StepStatus[] = ['approved', 'waived', 'closed', 'don
 export type StepSubject =
   | { kind: 'questionList'; version: number; sha256: string }
   | { kind: 'ticketSet'; day: number; version: number; sha256: string }
-  | { kind: 'admission'; version: number; sha256: string };
+  | { kind: 'admission'; version: number; sha256: string }
+  /** §5.17, row 7: every work graded; the SHA-256 of the grades by code. */
+  | { kind: 'grades'; count: number; sha256: string };
 
 export interface StepState {
   /** The planned step's key: the rule's id, with `#k` for exam day k or `@x` for a department or case. */

@@ -67,6 +67,8 @@ function publish(steps: StepState[]): void {
  */
 /** The patch that added ticket assignment and the seeds' reveal (issue 8). */
 const TICKET_ASSIGNMENT = 'ticket-assignment-v1';
+/** Issue 8: works coded at E, opened when the grading step is done (rows 6–8). */
+const ANONYMISED_GRADING = 'anonymised-grading-v1';
 
 const MISSED: Partial<Record<ExamEvent, ExamEvent>> = { violationActSent: 'acknowledgementMissed' };
 
@@ -419,6 +421,23 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     await assigning;
     await acts.revealAssignmentSeeds({ examId: input.examId, at: Date.now(), workflowId, runId });
   }
+  // §5.6, §5.18, rows 6–8 (issue 8): at E every work gets a random code, examiners grade codes
+  // only; once the grading step is done the code → student mapping is opened.
+  let deanonymising: Promise<unknown> = Promise.resolve();
+  if (patched(ANONYMISED_GRADING)) {
+    try {
+      await acts.createWorkCodes({ examId: input.examId, at: Date.now(), workflowId, runId });
+    } catch (error) {
+      // Bad data (no such exam row): recorded; the steps still run, graded outside Emtihan.
+      if (!(error instanceof ActivityFailure)) throw error;
+      await record('grading.anonymisation-failed', ['§5.6', 'row 6'], {
+        after: { reason: error.cause?.message ?? error.message },
+      });
+    }
+    deanonymising = condition(() => ruleDone('grading')).then(() =>
+      acts.openWorkCodes({ examId: input.examId, at: Date.now(), workflowId, runId }),
+    );
+  }
 
   // Row 12: the results are published when the grade sheet is exported; appeals may be filed.
   void condition(() => ruleDone('gradeSheetExport')).then(() => {
@@ -486,6 +505,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     () =>
       settled.size === launched.size && [...tasks.values()].every((t) => t.done) && !holdsOpen(),
   );
+  await deanonymising;
   state.phase = 'completed';
   await record('exam.completed', [], { phase: 'completed' });
   await condition(allHandlersFinished);

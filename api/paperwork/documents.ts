@@ -49,4 +49,6 @@ export const SEAL_CONTEXT = {
     `ticket-set/${examId}/${day}/${version}`,
   assignmentSeed: (examId: string, day: number, setSha256: string) =>
     `assignment-seed/${examId}/${day}/${setSha256}`,
+  /** Who wrote an anonymised work (§5.6, rows 6–8): sealed until the grading step is done. */
+  workStudent: (examId: string, code: string) => `exam-work/${examId}/${code}`,
 } as const;

@@ -4,6 +4,7 @@ import { questionListSubject } from './question-lists.service';
 import { admissionSubject } from './admission.service';
 import { StepSubjects } from './step-subjects';
 import { ticketSetSubject } from './tickets.service';
+import { gradesSubject } from '../grading/grading.service';
 
 /**
  * Which document each document-backed step approves (issue 8): GP 3's department discussion and
@@ -43,5 +44,7 @@ export function stepSubjects(db: DataSource, sop: SopService): StepSubjects {
     moodleUpload: questionList('moodleUpload'),
     ticketUpload: ticketSet,
     admissionCheck: admission,
+    // §5.17, row 7: the grading step approves the grades, every work graded.
+    grading: (examId: string) => gradesSubject(db, examId),
   });
 }

@@ -181,6 +181,15 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
     head: 'allow',
     auditor: 'allow',
   },
+  // Anonymised grading (§5.6, §5.17): examiners grade (none of these callers); the works by code
+  // are read by examiners, the department's head and responsible person, auditors.
+  'GET /exams/{id}/works': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    head: 'allow',
+    auditor: 'allow',
+  },
+  'POST /exams/{id}/grades': everyone('deny'),
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
