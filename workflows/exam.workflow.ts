@@ -434,9 +434,11 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
         after: { reason: error.cause?.message ?? error.message },
       });
     }
-    deanonymising = condition(() => ruleDone('grading')).then(() =>
-      acts.openWorkCodes({ examId: input.examId, at: Date.now(), workflowId, runId }),
-    );
+    // A policy without the grading step has nothing to open the codes on: they stay sealed.
+    if (policy.steps.some((s) => s.id === 'grading'))
+      deanonymising = condition(() => ruleDone('grading')).then(() =>
+        acts.openWorkCodes({ examId: input.examId, at: Date.now(), workflowId, runId }),
+      );
   }
 
   // Row 12: the results are published when the grade sheet is exported; appeals may be filed.
