@@ -388,9 +388,13 @@ export class GradeSheetService {
       const pending = await this.pending(tx, examId, version);
       let reconciledAt: string | null = null;
       if (pending.length === 0) {
+        // An UPDATE through TypeORM answers [rows, count]: read the instant back instead.
+        await tx.query(
+          `UPDATE grade_sheet SET reconciled_at = now() WHERE exam_id = $1 AND version = $2`,
+          [examId, version],
+        );
         const r = await tx.query<{ reconciled_at: Date }[]>(
-          `UPDATE grade_sheet SET reconciled_at = now() WHERE exam_id = $1 AND version = $2
-           RETURNING reconciled_at`,
+          `SELECT reconciled_at FROM grade_sheet WHERE exam_id = $1 AND version = $2`,
           [examId, version],
         );
         reconciledAt = r[0].reconciled_at.toISOString();
