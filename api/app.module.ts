@@ -34,6 +34,8 @@ import { QuestionListsService } from './paperwork/question-lists.service';
 import { stepSubjects } from './paperwork/subjects';
 import { AdmissionController } from './paperwork/admission.controller';
 import { AdmissionService } from './paperwork/admission.service';
+import { GradeSheetController } from './grading/grade-sheet.controller';
+import { GradeSheetService } from './grading/grade-sheet.service';
 import { GradingController } from './grading/grading.controller';
 import { GradingService } from './grading/grading.service';
 import { TicketsController } from './paperwork/tickets.controller';
@@ -82,6 +84,7 @@ export class AppModule {
         TicketsController,
         AdmissionController,
         GradingController,
+        GradeSheetController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -208,6 +211,12 @@ export class AppModule {
           provide: GradingService,
           useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
             new GradingService(db, exams, policy),
+          inject: [DATA_SOURCE, ExamsService, POLICY],
+        },
+        {
+          provide: GradeSheetService,
+          useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
+            new GradeSheetService(db, exams, policy),
           inject: [DATA_SOURCE, ExamsService, POLICY],
         },
       ],

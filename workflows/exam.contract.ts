@@ -102,7 +102,11 @@ export type StepSubject =
   | { kind: 'ticketSet'; day: number; version: number; sha256: string }
   | { kind: 'admission'; version: number; sha256: string }
   /** §5.17, row 7: every work graded; the SHA-256 of the grades by code. */
-  | { kind: 'grades'; count: number; sha256: string };
+  | { kind: 'grades'; count: number; sha256: string }
+  /** §5.19, row 9: the reconciled grade-sheet version (the head and every grader confirmed it). */
+  | { kind: 'gradeSheet'; version: number; sha256: string }
+  /** Row 10: the reconciled version the registrar exported to the transcript. */
+  | { kind: 'gradeSheetExport'; version: number; sha256: string };
 
 export interface StepState {
   /** The planned step's key: the rule's id, with `#k` for exam day k or `@x` for a department or case. */

@@ -7,6 +7,7 @@ import { badRequest, notFound, ProblemException } from '../common/problem';
 import type { ExamsService } from '../exams/exams.service';
 import { documentHash, type StepSubject } from '../paperwork/documents';
 import { uploadProblem, type UploadedDocument, type UploadError } from '../paperwork/upload-table';
+import { disputedCodes } from './grade-sheet.service';
 import { parseGradesFile, parseGradesJson, type GradeEntry } from './grades.parse';
 
 type Queryable = Pick<EntityManager, 'query'>;
@@ -161,11 +162,19 @@ export class GradingService {
     const scale = this.policy.rules.gradingScale.bands;
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`exam-work/${examId}`]);
-      if (await gradingClosed(tx, examId))
+      // §5.19: after the §5.17 window only the codes disputed on the latest grade-sheet version
+      // are open, for regrading; the audit record says so.
+      const regrading = (await gradingClosed(tx, examId)) ? await disputedCodes(tx, examId) : null;
+      const outside = regrading === null ? [] : parsed.rows.filter((r) => !regrading.has(r.code));
+      if (outside.length > 0)
         throw new ProblemException({
           status: 409,
-          detail: `§5.17: the grading of exam ${examId} is done (the grading step is decided); grades are no longer accepted`,
-          clauses: ['§5.17', 'row 7'],
+          detail:
+            regrading !== null && regrading.size > 0
+              ? `§5.17: the grading of exam ${examId} is done; only the codes disputed on the grade sheet (§5.19: ${[...regrading].sort().join(', ')}) may be regraded, not ${outside.map((r) => r.code).join(', ')}`
+              : `§5.17: the grading of exam ${examId} is done (the grading step is decided); grades are no longer accepted`,
+          clauses:
+            regrading !== null && regrading.size > 0 ? ['§5.17', '§5.19'] : ['§5.17', 'row 7'],
         });
       const known = new Set(
         (
@@ -216,8 +225,8 @@ export class GradingService {
         at: Date.now(),
         actor: principal.personId,
         actorRole: 'examiner',
-        action: 'grading.graded',
-        clauses: ['§5.17', 'row 7'],
+        action: regrading === null ? 'grading.graded' : 'grading.regraded',
+        clauses: regrading === null ? ['§5.17', 'row 7'] : ['§5.17', '§5.19', 'row 9'],
         scopeId: departmentId,
         examId,
         after: {

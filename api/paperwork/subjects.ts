@@ -5,6 +5,7 @@ import { admissionSubject } from './admission.service';
 import { StepSubjects } from './step-subjects';
 import { ticketSetSubject } from './tickets.service';
 import { gradesSubject } from '../grading/grading.service';
+import { gradeSheetExportSubject, gradeSheetSubject } from '../grading/grade-sheet.service';
 
 /**
  * Which document each document-backed step approves (issue 8): GP 3's department discussion and
@@ -46,5 +47,8 @@ export function stepSubjects(db: DataSource, sop: SopService): StepSubjects {
     admissionCheck: admission,
     // §5.17, row 7: the grading step approves the grades, every work graded.
     grading: (examId: string) => gradesSubject(db, examId),
+    // §5.19, row 9: the reconciled grade sheet; row 10: the version the registrar exported.
+    gradeSheet: (examId: string) => gradeSheetSubject(db, examId),
+    gradeSheetExport: (examId: string) => gradeSheetExportSubject(db, examId),
   });
 }

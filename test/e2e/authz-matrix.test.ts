@@ -44,6 +44,14 @@ const ticketKeepers: Record<Caller, Verdict> = {
   head: 'allow',
 };
 
+/** §5.19: the grade sheet names students: the department, examiners, registrar, auditors. */
+const gradeSheetReaders: Record<Caller, Verdict> = {
+  ...everyone('deny'),
+  otherHead: 'hidden',
+  head: 'allow',
+  auditor: 'allow',
+};
+
 /** Exam routes: the head owns GP 3's step; the dean reads the school; the other head sees nothing. */
 const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /auth/login': everyone('allow'),
@@ -190,6 +198,20 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
     auditor: 'allow',
   },
   'POST /exams/{id}/grades': everyone('deny'),
+  // The grade sheet (§5.19, rows 9–10): the head forms it (409: row 8, no works) and confirms it
+  // with the examiners (404: no version); the department, examiners, registrar and auditors read
+  // it (404: no version yet); only the registrar exports (row 10).
+  'POST /exams/{id}/grade-sheets': { ...everyone('deny'), otherHead: 'hidden', head: 'allow' },
+  'POST /exams/{id}/grade-sheets/{version}/confirm': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    head: 'allow',
+  },
+  'GET /exams/{id}/grade-sheets': gradeSheetReaders,
+  'GET /exams/{id}/grade-sheets/{version}': gradeSheetReaders,
+  'GET /exams/{id}/grade-sheets/{version}/statement.pdf': gradeSheetReaders,
+  'GET /exams/{id}/grade-sheets/{version}/export.csv': everyone('deny'),
+  'GET /exams/{id}/grade-sheets/{version}/export.xlsx': everyone('deny'),
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
@@ -220,6 +242,16 @@ const CONFIDENTIAL_BEFORE_START = [
   'GET /exams/{id}/ticket-sets/{day}/form1.pdf',
 ];
 
+/**
+ * Row 10: the registrar's export is an act (recorded in grade_sheet_export, the subject of the
+ * gradeSheetExport step), not a read: the auditor reads the same rows through
+ * GET /exams/{id}/grade-sheets/{version} and the statement PDF, and the exports in the audit log.
+ */
+const REGISTRAR_ACTS = [
+  'GET /exams/{id}/grade-sheets/{version}/export.csv',
+  'GET /exams/{id}/grade-sheets/{version}/export.xlsx',
+];
+
 test('the auditor reads everything and changes nothing (issue 7: the matrix shows it)', () => {
   const verdicts = Object.entries(MATRIX)
     .filter(([route]) => !OWN_BEHALF.includes(route))
@@ -229,9 +261,11 @@ test('the auditor reads everything and changes nothing (issue 7: the matrix show
       route,
       CONFIDENTIAL_BEFORE_START.includes(route)
         ? 'hidden'
-        : route.startsWith('GET ')
-          ? 'allow'
-          : 'deny',
+        : REGISTRAR_ACTS.includes(route)
+          ? 'deny'
+          : route.startsWith('GET ')
+            ? 'allow'
+            : 'deny',
     ]),
   );
 });
