@@ -1,5 +1,4 @@
-import { dirname, sep } from 'node:path';
-import pdfmake from 'pdfmake';
+import { PDF_FONT, renderPdf } from '../common/pdf';
 import type { GradeSheetRow } from './grade-sheet.rows';
 
 /**
@@ -7,18 +6,6 @@ import type { GradeSheetRow } from './grade-sheet.rows';
  * reconciliation statements"), in Kazakh or Russian, with DejaVu Sans embedded (pdfmake's
  * Helvetica has no Kazakh letters; see api/history/history.pdf.ts).
  */
-const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-const FONT_DIR = dirname(FONT) + sep;
-pdfmake.addFonts({
-  DejaVuSans: {
-    normal: FONT,
-    bold: `${FONT_DIR}DejaVuSans-Bold.ttf`,
-    italics: `${FONT_DIR}DejaVuSans-Oblique.ttf`,
-    bolditalics: `${FONT_DIR}DejaVuSans-BoldOblique.ttf`,
-  },
-});
-pdfmake.setUrlAccessPolicy(() => false);
-pdfmake.setLocalAccessPolicy((path) => path.startsWith(FONT_DIR));
 
 export type StatementLanguage = 'kk' | 'ru';
 export const STATEMENT_LANGUAGES: readonly StatementLanguage[] = ['kk', 'ru'];
@@ -71,7 +58,7 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
     info: { title: `${w('title')}: ${input.exam.discipline}`, subject: input.exam.id },
     pageSize: 'A4',
     pageMargins: [36, 36, 36, 40],
-    defaultStyle: { font: 'DejaVuSans', fontSize: 9, lineHeight: 1.15 },
+    defaultStyle: { font: PDF_FONT, fontSize: 9, lineHeight: 1.15 },
     content: [
       { text: w('title'), fontSize: 14, bold: true, alignment: 'center' },
       {
@@ -116,5 +103,5 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
         })),
     ],
   };
-  return pdfmake.createPdf(definition).getBuffer();
+  return renderPdf(definition);
 }

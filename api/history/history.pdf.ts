@@ -1,5 +1,4 @@
-import { dirname, sep } from 'node:path';
-import pdfmake from 'pdfmake';
+import { PDF_FONT, renderPdf } from '../common/pdf';
 import type { Language } from '../common/language';
 import type { TimelineItem } from './timeline';
 
@@ -8,19 +7,6 @@ import type { TimelineItem } from './timeline';
  * dejavu-fonts-ttf package, embedded: pdfmake's standard Helvetica has no Cyrillic or Kazakh
  * letters and silently prints garbage for them.
  */
-const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-const FONT_DIR = dirname(FONT) + sep;
-pdfmake.addFonts({
-  DejaVuSans: {
-    normal: FONT,
-    bold: `${FONT_DIR}DejaVuSans-Bold.ttf`,
-    italics: `${FONT_DIR}DejaVuSans-Oblique.ttf`,
-    bolditalics: `${FONT_DIR}DejaVuSans-BoldOblique.ttf`,
-  },
-});
-// Nothing but the fonts: no URL is fetched, no other file is read while rendering.
-pdfmake.setUrlAccessPolicy(() => false);
-pdfmake.setLocalAccessPolicy((path) => path.startsWith(FONT_DIR));
 
 const WORDS = {
   title: { en: 'Exam history', ru: 'История экзамена', kk: 'Емтихан тарихы' },
@@ -71,7 +57,7 @@ export function historyPdf(input: HistoryPdfInput): Promise<Buffer> {
     pageSize: 'A4',
     pageOrientation: 'landscape',
     pageMargins: [36, 36, 36, 40],
-    defaultStyle: { font: 'DejaVuSans', fontSize: 8.5, lineHeight: 1.15 },
+    defaultStyle: { font: PDF_FONT, fontSize: 8.5, lineHeight: 1.15 },
     footer: (currentPage: number, pageCount: number) => ({
       text: `${w('page')} ${currentPage} / ${pageCount}`,
       alignment: 'center',
@@ -109,5 +95,5 @@ export function historyPdf(input: HistoryPdfInput): Promise<Buffer> {
       },
     ],
   };
-  return pdfmake.createPdf(definition).getBuffer();
+  return renderPdf(definition);
 }

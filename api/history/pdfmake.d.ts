@@ -1,4 +1,4 @@
-/** The part of pdfmake 0.3's server API that history.pdf.ts uses (the package ships no types). */
+/** The part of pdfmake 0.3's server API that api/common/pdf.ts uses (the package ships no types). */
 declare module 'pdfmake' {
   interface FontFiles {
     normal: string;

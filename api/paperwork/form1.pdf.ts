@@ -1,25 +1,12 @@
-import { dirname, sep } from 'node:path';
-import pdfmake from 'pdfmake';
+import { PDF_FONT, renderPdf } from '../common/pdf';
 import type { TicketSetContent } from './documents';
 
 /**
  * Form 1 (exam tickets) as a PDF, in Kazakh or Russian: the head's approval block at the top
  * right ("Бекітемін / Утверждаю", head of department, signature line, date line), the exam's
  * discipline, department and day, then the tickets WITHOUT numbers, each "1. … 2. …". The font is
- * DejaVu Sans, embedded (api/history/history.pdf.ts): the standard fonts have no Kazakh letters.
+ * DejaVu Sans, embedded (api/common/pdf.ts): the standard fonts have no Kazakh letters.
  */
-const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-const FONT_DIR = dirname(FONT) + sep;
-pdfmake.addFonts({
-  DejaVuSans: {
-    normal: FONT,
-    bold: `${FONT_DIR}DejaVuSans-Bold.ttf`,
-    italics: `${FONT_DIR}DejaVuSans-Oblique.ttf`,
-    bolditalics: `${FONT_DIR}DejaVuSans-BoldOblique.ttf`,
-  },
-});
-pdfmake.setUrlAccessPolicy(() => false);
-pdfmake.setLocalAccessPolicy((path) => path.startsWith(FONT_DIR));
 
 export type Form1Language = 'kk' | 'ru';
 export const FORM1_LANGUAGES: readonly Form1Language[] = ['kk', 'ru'];
@@ -66,7 +53,7 @@ export function form1Pdf(input: Form1Input): Promise<Buffer> {
     info: { title: `${w('title')}: ${input.discipline}`, subject: w('form') },
     pageSize: 'A4',
     pageMargins: [56, 48, 48, 52],
-    defaultStyle: { font: 'DejaVuSans', fontSize: 11, lineHeight: 1.2 },
+    defaultStyle: { font: PDF_FONT, fontSize: 11, lineHeight: 1.2 },
     footer: (currentPage: number, pageCount: number) => ({
       columns: [
         {
@@ -144,5 +131,5 @@ export function form1Pdf(input: Form1Input): Promise<Buffer> {
       })),
     ],
   };
-  return pdfmake.createPdf(definition).getBuffer();
+  return renderPdf(definition);
 }
