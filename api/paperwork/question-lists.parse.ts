@@ -24,9 +24,10 @@ import { inflateRaw } from 'node:zlib';
 import { stream as excelStream, type CellValue, type Row } from 'exceljs';
 import { z } from 'zod';
 import {
+  EXCEL_MAX_ROW,
   readZipDirectory,
   resolvePartName,
-  storedZip,
+  sheetArchive,
   xmlAttributes,
   type ZipEntry,
 } from '../directory/import/parse-people';
@@ -79,7 +80,6 @@ const XLSX_MAX_INDEX_PART_BYTES = 1024 * 1024;
 const MAX_ROWS_READ = 10 * QUESTION_LIST_LIMITS.maxRows;
 /** Columns looked at: a value further right is reported as having no header, the rest ignored. */
 const MAX_COLUMNS = 26;
-const EXCEL_MAX_ROW = 1_048_576;
 const SIG_LOCAL_FILE = 0x04034b50;
 /** Control characters other than line breaks and tabs (Alt+Enter in a cell is a line break). */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/; // eslint-disable-line no-control-regex
@@ -602,23 +602,14 @@ function worksheetPaths(workbookXml: string, relsXml: string): Map<SheetName, st
   return paths;
 }
 
-const NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
-const NS_RELS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
-const EMPTY_SST = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="${NS_MAIN}"/>`;
-const MINIMAL_RELS = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${NS_RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`;
-const MINIMAL_WORKBOOK = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="${NS_MAIN}" xmlns:r="${NS_RELS}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`;
+const EMPTY_SST = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>`;
 
 async function readSheetRows(
   name: SheetName,
   sharedStrings: Buffer,
   sheetXml: Buffer,
 ): Promise<SheetRow[]> {
-  const archive = storedZip([
-    ['xl/_rels/workbook.xml.rels', Buffer.from(MINIMAL_RELS)],
-    ['xl/workbook.xml', Buffer.from(MINIMAL_WORKBOOK)],
-    ['xl/sharedStrings.xml', sharedStrings],
-    ['xl/worksheets/sheet1.xml', sheetXml],
-  ]);
+  const archive = sheetArchive(sharedStrings, sheetXml);
   const reader = new excelStream.xlsx.WorkbookReader(Readable.from(archive), {
     worksheets: 'emit',
     sharedStrings: 'cache',

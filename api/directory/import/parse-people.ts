@@ -106,7 +106,7 @@ const MAX_ROWS_READ = 10 * IMPORT_LIMITS.maxRows;
 const XLSX_MAX_MERGES = 1000;
 /** Chunk size of the XML handed to exceljs; its SAX events for one chunk are held in an array. */
 const XML_CHUNK_BYTES = 64 * 1024;
-const EXCEL_MAX_ROW = 1_048_576;
+export const EXCEL_MAX_ROW = 1_048_576;
 const EXCEL_MAX_COLUMN = 16_384;
 const MAX_FULL_NAME = 200;
 /** RFC 5321: a forward path is at most 256 octets including the angle brackets. */
@@ -572,18 +572,27 @@ const MINIMAL_RELS = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Re
 const MINIMAL_WORKBOOK = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="${NS_MAIN}" xmlns:r="${NS_RELS}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`;
 
 /**
+ * One worksheet and its shared strings as a minimal workbook archive (relationships, workbook and
+ * shared strings before the worksheet), which exceljs's streaming reader reads directly instead of
+ * spilling the worksheet to a temporary file. The people import and the question lists use it.
+ */
+export function sheetArchive(sharedStrings: Buffer, sheetXml: Buffer): Buffer[] {
+  return storedZip([
+    ['xl/_rels/workbook.xml.rels', Buffer.from(MINIMAL_RELS)],
+    ['xl/workbook.xml', Buffer.from(MINIMAL_WORKBOOK)],
+    ['xl/sharedStrings.xml', sharedStrings],
+    ['xl/worksheets/sheet1.xml', sheetXml],
+  ]);
+}
+
+/**
  * The non-blank rows of the worksheet, read with exceljs's streaming reader (which never looks at
  * <dataValidations>, so a whole-column drop-down costs nothing) from an archive built here:
  * relationships, workbook and shared strings before the worksheet, so that exceljs reads it
  * directly instead of spilling it to a temporary file.
  */
 async function readSheetRows(sharedStrings: Buffer, sheetXml: Buffer): Promise<SheetRow[]> {
-  const archive = storedZip([
-    ['xl/_rels/workbook.xml.rels', Buffer.from(MINIMAL_RELS)],
-    ['xl/workbook.xml', Buffer.from(MINIMAL_WORKBOOK)],
-    ['xl/sharedStrings.xml', sharedStrings],
-    ['xl/worksheets/sheet1.xml', sheetXml],
-  ]);
+  const archive = sheetArchive(sharedStrings, sheetXml);
   const reader = new excelStream.xlsx.WorkbookReader(Readable.from(archive), {
     worksheets: 'emit',
     sharedStrings: 'cache',
