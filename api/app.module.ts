@@ -34,6 +34,8 @@ import { QuestionListsService } from './paperwork/question-lists.service';
 import { stepSubjects } from './paperwork/subjects';
 import { AdmissionController } from './paperwork/admission.controller';
 import { AdmissionService } from './paperwork/admission.service';
+import { AppealsController } from './grading/appeals.controller';
+import { AppealsService } from './grading/appeals.service';
 import { GradeSheetController } from './grading/grade-sheet.controller';
 import { GradeSheetService } from './grading/grade-sheet.service';
 import { GradingController } from './grading/grading.controller';
@@ -85,6 +87,7 @@ export class AppModule {
         AdmissionController,
         GradingController,
         GradeSheetController,
+        AppealsController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -218,6 +221,16 @@ export class AppModule {
           useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
             new GradeSheetService(db, exams, policy),
           inject: [DATA_SOURCE, ExamsService, POLICY],
+        },
+        {
+          provide: AppealsService,
+          useFactory: (
+            db: DataSource,
+            exams: ExamsService,
+            sheets: GradeSheetService,
+            policy: Policy,
+          ) => new AppealsService(db, exams, sheets, policy),
+          inject: [DATA_SOURCE, ExamsService, GradeSheetService, POLICY],
         },
       ],
     };

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -16,18 +16,27 @@ import { TemporalGateway } from './temporal/temporal.gateway';
 /** When the daily audit digest goes out (local time of the policy's zone). */
 const AUDIT_DIGEST_HOUR = 7;
 
-export async function createApp(config: Config) {
+/**
+ * The API on `config`. A test may hand in its own Temporal gateway (the time-skipping server's
+ * client); the daily audit digest is then left unstarted, since its timers would fire as the test
+ * skips time. The test server has no visibility API: such a test logs errors only (the history
+ * archiver's sweep warns there).
+ */
+export async function createApp(
+  config: Config,
+  temporalOverride?: TemporalGateway,
+  logger: LogLevel[] = ['error', 'warn', 'log'],
+) {
   const policy = loadPolicy(config.policyFile);
   const db = createDataSource({ url: config.databaseUrl, ssl: config.databaseSsl });
   await db.initialize();
-  const temporal = await TemporalGateway.connect(config);
+  const temporal = temporalOverride ?? (await TemporalGateway.connect(config));
   // The auditors' daily digest of the audit log's head, at 07:00 in the institution's zone.
-  await temporal.ensureAuditDigest({ timeZone: policy.timeZone, hour: AUDIT_DIGEST_HOUR });
+  if (temporalOverride === undefined)
+    await temporal.ensureAuditDigest({ timeZone: policy.timeZone, hour: AUDIT_DIGEST_HOUR });
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config, db, temporal, policy }),
-    {
-      logger: ['error', 'warn', 'log'],
-    },
+    { logger },
   );
   app.useBodyParser('json', { limit: '1mb' });
   // The confirmation pages of email links post a plain form.

@@ -10,6 +10,7 @@ import { Lifecycle1764400000000 } from './1764400000000-lifecycle';
 import { APP_ROLE, AuditChain1764500000000 } from './1764500000000-audit-chain';
 import { Paperwork1764700000000 } from './1764700000000-paperwork';
 import { Grading1764800000000 } from './1764800000000-grading';
+import { Appeals1764900000000 } from './1764900000000-appeals';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   HistoryArchive1764600000000,
   Paperwork1764700000000,
   Grading1764800000000,
+  Appeals1764900000000,
 ];
 
 export function createDataSource(options: {

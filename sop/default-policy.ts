@@ -277,6 +277,7 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       clauses: ['row 12'],
       filing: { value: 1, unit: 'days', counting: 'workingDays' },
       decision: { value: 3, unit: 'days', counting: 'workingDays' },
+      commission: { minMembers: 3 },
     },
     // §5.17, row 7: the Kazakh credit system's letter grades (product default; the SOP grades on
     // the 100-point scale and names no letters).

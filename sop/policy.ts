@@ -273,7 +273,16 @@ export const rulesSchema = z.object({
     refusalAct: positiveOffset,
   }),
   /** Row 12: the appeal regulation is outside the SOP; these are the product's defaults. */
-  appeal: z.object({ clauses, filing: positiveOffset, decision: positiveOffset }),
+  appeal: z.object({
+    clauses,
+    filing: positiveOffset,
+    decision: positiveOffset,
+    /**
+     * How many members of the appeal commission decide an appeal (each holds appeal_commission
+     * over the exam's department). Product default 3, as for a violation commission (§5.8).
+     */
+    commission: z.object({ minMembers: z.number().int().min(1) }).default({ minMembers: 3 }),
+  }),
   /**
    * §5.17, row 7: the letter and grade point of a 100-point score (sop/grading.ts letterOf).
    * Whole-numbered inclusive bands that cover 0–100 exactly once.

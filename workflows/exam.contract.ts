@@ -106,7 +106,18 @@ export type StepSubject =
   /** §5.19, row 9: the reconciled grade-sheet version (the head and every grader confirmed it). */
   | { kind: 'gradeSheet'; version: number; sha256: string }
   /** Row 10: the reconciled version the registrar exported to the transcript. */
-  | { kind: 'gradeSheetExport'; version: number; sha256: string };
+  | { kind: 'gradeSheetExport'; version: number; sha256: string }
+  /**
+   * Row 12: the appeal commission's recorded outcome of case `caseId`; a changed score names the
+   * grade-sheet version it produced.
+   */
+  | {
+      kind: 'appealOutcome';
+      caseId: string;
+      decision: 'upheld' | 'dismissed';
+      gradeSheetVersion: number | null;
+      sha256: string;
+    };
 
 export interface StepState {
   /** The planned step's key: the rule's id, with `#k` for exam day k or `@x` for a department or case. */

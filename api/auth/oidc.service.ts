@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
+
+/**
+ * openid-client is an ES module, loaded when OpenID Connect is first used (Node's require of ESM):
+ * an institution without OIDC never loads it, and neither do in-process tests of the API.
+ */
+let library: Promise<typeof Oidc> | undefined;
+const openid = (): Promise<typeof Oidc> => (library ??= import('openid-client'));
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';
 import { ProblemException } from '../common/problem';
@@ -13,7 +20,7 @@ const REQUEST_TTL_MS = 10 * 60_000;
  * do. A person signs in only when their verified email is in the directory and active.
  */
 export class OidcService {
-  private configuration: Promise<oidc.Configuration> | undefined;
+  private configuration: Promise<Oidc.Configuration> | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -29,7 +36,7 @@ export class OidcService {
     return `${this.config.publicUrl}/auth/oidc/callback`;
   }
 
-  private discover(): Promise<oidc.Configuration> {
+  private discover(): Promise<Oidc.Configuration> {
     const settings = this.config.oidc;
     if (settings === undefined) {
       throw new ProblemException({
@@ -37,16 +44,18 @@ export class OidcService {
         detail: 'OpenID Connect sign-in is not configured',
       });
     }
-    this.configuration ??= oidc
-      .discovery(
-        new URL(settings.issuer),
-        settings.clientId,
-        settings.clientSecret,
-        undefined,
-        // A provider on plain http is only accepted on loopback (development and tests).
-        ['localhost', '127.0.0.1', '[::1]'].includes(new URL(settings.issuer).hostname)
-          ? { execute: [oidc.allowInsecureRequests] }
-          : undefined,
+    this.configuration ??= openid()
+      .then((oidc) =>
+        oidc.discovery(
+          new URL(settings.issuer),
+          settings.clientId,
+          settings.clientSecret,
+          undefined,
+          // A provider on plain http is only accepted on loopback (development and tests).
+          ['localhost', '127.0.0.1', '[::1]'].includes(new URL(settings.issuer).hostname)
+            ? { execute: [oidc.allowInsecureRequests] }
+            : undefined,
+        ),
       )
       .catch((error: unknown) => {
         this.configuration = undefined;
@@ -61,6 +70,7 @@ export class OidcService {
   /** Where to send the browser: the provider's authorization URL for a fresh state. */
   async start(now: number): Promise<string> {
     const configuration = await this.discover();
+    const oidc = await openid();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = randomBytes(32).toString('base64url');
     const nonce = randomBytes(32).toString('base64url');
@@ -84,6 +94,7 @@ export class OidcService {
   /** The provider's redirect back: exchanges the code and signs the directory's person in. */
   async finish(query: Record<string, string>, now: number): Promise<TokenPair> {
     const configuration = await this.discover();
+    const oidc = await openid();
     const state = query.state ?? '';
     const [rows] = await this.db.query<
       [{ verifier: string; nonce: string; expires_at: Date }[], number]

@@ -463,6 +463,33 @@ export class ExamsService {
   }
 
   /**
+   * Approves an exam step with a subject its caller resolved inside its own transaction (row 12:
+   * the appeal commission's recorded outcome); a refusal throws, so that transaction rolls back.
+   */
+  async approveWith(
+    principal: Principal,
+    examId: string,
+    stepId: string,
+    subject: StepSubject,
+    comment: string,
+    updateId: string,
+  ) {
+    const { chain } = await this.loadExam(examId);
+    return this.act(principal, {
+      kind: 'exam',
+      id: examId,
+      workflowId: examWorkflowId(examId),
+      chain,
+      stepId,
+      decision: 'approve',
+      comment,
+      updateId,
+      via: { kind: 'api' },
+      subject,
+    });
+  }
+
+  /**
    * A decision on a step of an exam or a session, once its unit chain is known: the caller's roles
    * over that chain go to the workflow, whose validator decides what they allow (owner: approve,
    * reject, reassign; a role above it: waive, reassign); the same check runs here first, since a
@@ -483,6 +510,8 @@ export class ExamsService {
       assigneeId?: string;
       /** The document version an approval names (issue 8), if the caller chose one. */
       document?: { version?: number };
+      /** The subject, when the caller resolved it in its own transaction (row 12's outcome). */
+      subject?: StepSubject;
     },
   ) {
     const { kind, id, chain, stepId, decision, comment, updateId, via, assigneeId } = target;
@@ -537,9 +566,10 @@ export class ExamsService {
     }
     // Document-backed steps approve a specific, checked version (issue 8; 4xx when there is none).
     const subject =
-      kind === 'exam' && decision === 'approve'
+      target.subject ??
+      (kind === 'exam' && decision === 'approve'
         ? await this.subjects.resolve(id, stepId, target.document ?? {})
-        : undefined;
+        : undefined);
     const outcome = await this.temporal.decide(
       id,
       {

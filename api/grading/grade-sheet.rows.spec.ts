@@ -49,7 +49,7 @@ describe('the grade sheet (§5.19, rows 9–10)', () => {
   test('CSV export: documented columns, quoting, CRLF', () => {
     const rows = gradeSheetRows(scale, [grade('Doe, "J"', 'AAAA2222', 90, 'A-', 3.67)], []);
     expect(exportCsv(rows, 3)).toBe(
-      'email,full_name,score,letter,gpa,annulled,version\r\naaaa2222@example.edu.kz,"Doe, ""J""",90,A-,3.67,,3\r\n',
+      'email,full_name,score,letter,gpa,annulled,appeal,version\r\naaaa2222@example.edu.kz,"Doe, ""J""",90,A-,3.67,,,3\r\n',
     );
   });
 });

@@ -31,6 +31,16 @@ export interface GradeSheetRow {
   letter: string;
   gpa: number;
   annulled: { caseId: string; reason: string } | null;
+  /** Row 12: the score was changed on appeal (absent on versions formed before any appeal). */
+  appealed?: { caseId: string; reason: string; previousScore: number } | null;
+}
+
+/** An upheld appeal (row 12): the student's score was changed by the appeal commission. */
+export interface AppealChange {
+  studentId: string;
+  caseId: string;
+  reason: string;
+  previousScore: number;
 }
 
 /**
@@ -41,8 +51,10 @@ export function gradeSheetRows(
   scale: readonly GradingBand[],
   grades: readonly OpenedGrade[],
   annulments: readonly Annulment[],
+  appeals: readonly AppealChange[] = [],
 ): GradeSheetRow[] {
   const annulled = new Map(annulments.map((a) => [a.studentId, a]));
+  const appealed = new Map(appeals.map((a) => [a.studentId, a]));
   return grades
     .map((g) => {
       const a = annulled.get(g.studentId);
@@ -55,6 +67,15 @@ export function gradeSheetRows(
         letter: a === undefined ? g.letter : 'F',
         gpa: a === undefined ? g.gpa : letterOf(scale, 0).gpa,
         annulled: a === undefined ? null : { caseId: a.caseId, reason: a.reason },
+        ...(appealed.has(g.studentId)
+          ? {
+              appealed: {
+                caseId: appealed.get(g.studentId)!.caseId,
+                reason: appealed.get(g.studentId)!.reason,
+                previousScore: appealed.get(g.studentId)!.previousScore,
+              },
+            }
+          : {}),
       };
     })
     .sort((x, y) =>
@@ -107,7 +128,8 @@ export function parseAnnulments(
 
 /**
  * The registrar's export (row 10), in this column order (README): email, full name, score,
- * letter, gpa, annulled (the violation case id, or empty), version.
+ * letter, gpa, annulled (the violation case id, or empty), appeal (the appeal case that changed
+ * the score, or empty; row 12), version.
  */
 export const EXPORT_COLUMNS = [
   'email',
@@ -116,6 +138,7 @@ export const EXPORT_COLUMNS = [
   'letter',
   'gpa',
   'annulled',
+  'appeal',
   'version',
 ] as const;
 
@@ -130,6 +153,7 @@ export function exportRecords(
     r.letter,
     r.gpa,
     r.annulled?.caseId ?? '',
+    r.appealed?.caseId ?? '',
     version,
   ]);
 }

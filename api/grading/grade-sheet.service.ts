@@ -228,10 +228,25 @@ export class GradeSheetService {
       letter: w.letter!,
       gpa: Number(w.gpa),
     }));
-    const rows = gradeSheetRows(this.policy.rules.gradingScale.bands, grades, [
-      ...carried,
-      ...annulments,
-    ]);
+    // Row 12: scores changed on appeal are marked with the case and the commission's reasons.
+    const appeals = await tx.query<
+      { student_id: string; case_id: string; reason: string; old_score: string | null }[]
+    >(
+      `SELECT student_id, case_id, reason, old_score::text AS old_score FROM appeal_outcome
+        WHERE exam_id = $1 AND decision = 'upheld' ORDER BY decided_at`,
+      [examId],
+    );
+    const rows = gradeSheetRows(
+      this.policy.rules.gradingScale.bands,
+      grades,
+      [...carried, ...annulments],
+      appeals.map((a) => ({
+        studentId: a.student_id,
+        caseId: a.case_id,
+        reason: a.reason,
+        previousScore: Number(a.old_score),
+      })),
+    );
     const version = (previous[0]?.version ?? 0) + 1;
     const sha256 = documentHash(rows);
     await tx.query(

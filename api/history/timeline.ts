@@ -829,7 +829,10 @@ const v = (after: Record<string, unknown>, name: string): string => {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 };
 
-/** Issue 8's paperwork records: question lists, ticket sets, admission, the assignment. */
+/**
+ * Issue 8's paperwork records: question lists, ticket sets, admission, the assignment, grading,
+ * the grade sheet and appeals.
+ */
 const PAPERWORK: Record<string, Sentence> = {
   'questionList.uploaded': (lang, who, a, clauses) =>
     ({
@@ -885,6 +888,80 @@ const PAPERWORK: Record<string, Sentence> = {
       ru: `Раскрыто зерно дня ${v(a, 'day')}: распределение может пересчитать любой${clauses}`,
       kk: `${v(a, 'day')}-күннің тұқымы ашылды: бөлуді кез келген адам қайта есептей алады${clauses}`,
     })[lang],
+  'grading.anonymised': (lang, _who, a, clauses) =>
+    ({
+      en: `${v(a, 'works')} works got random codes; who wrote them is sealed${clauses}`,
+      ru: `${v(a, 'works')} работам присвоены случайные коды; авторы скрыты${clauses}`,
+      kk: `${v(a, 'works')} жұмысқа кездейсоқ код берілді; авторлары жасырылды${clauses}`,
+    })[lang],
+  'grading.graded': (lang, who, a, clauses) =>
+    ({
+      en: `${who} entered grades (${v(a, 'source')})${clauses}`,
+      ru: `${who} — выставлены оценки (${v(a, 'source')})${clauses}`,
+      kk: `${who} — бағалар қойылды (${v(a, 'source')})${clauses}`,
+    })[lang],
+  'grading.regraded': (lang, who, a, clauses) =>
+    ({
+      en: `${who} regraded disputed works (${v(a, 'source')})${clauses}`,
+      ru: `${who} — переоценены спорные работы (${v(a, 'source')})${clauses}`,
+      kk: `${who} — даулы жұмыстар қайта бағаланды (${v(a, 'source')})${clauses}`,
+    })[lang],
+  'grading.deanonymised': (lang, _who, a, clauses) =>
+    ({
+      en: `The codes of ${v(a, 'opened')} works were opened: grading is done${clauses}`,
+      ru: `Коды ${v(a, 'opened')} работ раскрыты: проверка завершена${clauses}`,
+      kk: `${v(a, 'opened')} жұмыстың кодтары ашылды: тексеру аяқталды${clauses}`,
+    })[lang],
+  'gradeSheet.formed': (lang, who, a, clauses) =>
+    ({
+      en: `${who} formed grade-sheet version ${v(a, 'version')} (${v(a, 'students')} students; ${v(a, 'reason')})${clauses}`,
+      ru: `${who} — сформирована ведомость, версия ${v(a, 'version')} (${v(a, 'students')} обуч.; ${v(a, 'reason')})${clauses}`,
+      kk: `${who} — ведомостың ${v(a, 'version')}-нұсқасы жасалды (${v(a, 'students')} білім алушы; ${v(a, 'reason')})${clauses}`,
+    })[lang],
+  'gradeSheet.annulled': (lang, who, a, clauses) =>
+    ({
+      en: `${who} annulled a result on grade-sheet version ${v(a, 'version')} (case ${v(a, 'caseId')})${clauses}`,
+      ru: `${who} — аннулирован результат в версии ${v(a, 'version')} ведомости (дело ${v(a, 'caseId')})${clauses}`,
+      kk: `${who} — ведомостың ${v(a, 'version')}-нұсқасында нәтиже жойылды (іс ${v(a, 'caseId')})${clauses}`,
+    })[lang],
+  'gradeSheet.confirmed': (lang, who, a, clauses) =>
+    ({
+      en: `${who} confirmed grade-sheet version ${v(a, 'version')}${clauses}`,
+      ru: `${who} — подтверждена версия ${v(a, 'version')} ведомости${clauses}`,
+      kk: `${who} — ведомостың ${v(a, 'version')}-нұсқасы расталды${clauses}`,
+    })[lang],
+  'gradeSheet.disputed': (lang, who, a, clauses) =>
+    ({
+      en: `${who} disputed grade-sheet version ${v(a, 'version')}: ${v(a, 'comment')}${clauses}`,
+      ru: `${who} — оспорена версия ${v(a, 'version')} ведомости: ${v(a, 'comment')}${clauses}`,
+      kk: `${who} — ведомостың ${v(a, 'version')}-нұсқасына дау айтылды: ${v(a, 'comment')}${clauses}`,
+    })[lang],
+  'gradeSheet.reconciled': (lang, _who, a, clauses) =>
+    ({
+      en: `Grade-sheet version ${v(a, 'version')} is reconciled${clauses}`,
+      ru: `Версия ${v(a, 'version')} ведомости сверена${clauses}`,
+      kk: `Ведомостың ${v(a, 'version')}-нұсқасы салыстырылды${clauses}`,
+    })[lang],
+  'gradeSheet.exported': (lang, who, a, clauses) =>
+    ({
+      en: `${who} exported grade-sheet version ${v(a, 'version')} to the transcript (${v(a, 'format')})${clauses}`,
+      ru: `${who} — версия ${v(a, 'version')} ведомости выгружена в транскрипт (${v(a, 'format')})${clauses}`,
+      kk: `${who} — ведомостың ${v(a, 'version')}-нұсқасы транскриптке жүктелді (${v(a, 'format')})${clauses}`,
+    })[lang],
+  'appeal.filed': (lang, who, a, clauses) =>
+    ({
+      en: `${who} filed appeal ${v(a, 'caseId')}${clauses}`,
+      ru: `${who} — подана апелляция ${v(a, 'caseId')}${clauses}`,
+      kk: `${who} — ${v(a, 'caseId')} апелляциясы берілді${clauses}`,
+    })[lang],
+  'appeal.decided': (lang, who, a, clauses) => {
+    const changed = v(a, 'decision') === 'upheld';
+    return {
+      en: `${who} recorded the commission's decision on appeal ${v(a, 'caseId')}: ${changed ? `upheld, score ${v(a, 'oldScore')} → ${v(a, 'newScore')}` : 'dismissed'}${clauses}`,
+      ru: `${who} — решение комиссии по апелляции ${v(a, 'caseId')}: ${changed ? `удовлетворена, балл ${v(a, 'oldScore')} → ${v(a, 'newScore')}` : 'отклонена'}${clauses}`,
+      kk: `${who} — ${v(a, 'caseId')} апелляциясы бойынша комиссия шешімі: ${changed ? `қанағаттандырылды, балл ${v(a, 'oldScore')} → ${v(a, 'newScore')}` : 'қабылданбады'}${clauses}`,
+    }[lang];
+  },
   'assignment.failed': (lang, _who, a, clauses) =>
     ({
       en: `Tickets of day ${v(a, 'day')} could not be assigned${clauses}: ${v(a, 'reason')}`,

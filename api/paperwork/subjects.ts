@@ -6,6 +6,7 @@ import { StepSubjects } from './step-subjects';
 import { ticketSetSubject } from './tickets.service';
 import { gradesSubject } from '../grading/grading.service';
 import { gradeSheetExportSubject, gradeSheetSubject } from '../grading/grade-sheet.service';
+import { appealSubject } from '../grading/appeals.service';
 
 /**
  * Which document each document-backed step approves (issue 8): GP 3's department discussion and
@@ -50,5 +51,8 @@ export function stepSubjects(db: DataSource, sop: SopService): StepSubjects {
     // §5.19, row 9: the reconciled grade sheet; row 10: the version the registrar exported.
     gradeSheet: (examId: string) => gradeSheetSubject(db, examId),
     gradeSheetExport: (examId: string) => gradeSheetExportSubject(db, examId),
+    // Row 12: the appeal commission's recorded outcome of the case (`appealDecision@<case>`).
+    appealDecision: (examId: string, key: string) =>
+      appealSubject(db, examId, key.slice(key.indexOf('@') + 1)),
   });
 }

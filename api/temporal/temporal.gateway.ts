@@ -73,7 +73,17 @@ export class TemporalGateway {
     private readonly connection: Connection,
     readonly client: Client,
     private readonly taskQueue: string,
+    /** Whether close() closes the connection (not when a test environment owns it). */
+    private readonly owned = true,
   ) {}
+
+  /**
+   * Over an existing client (the time-skipping test environment's): workflows start on
+   * `taskQueue`; close() leaves the client's connection to its owner.
+   */
+  static over(client: Client, taskQueue: string): TemporalGateway {
+    return new TemporalGateway(client.connection as Connection, client, taskQueue, false);
+  }
 
   static async connect(config: Config): Promise<TemporalGateway> {
     const connection = await Connection.connect({
@@ -312,6 +322,6 @@ export class TemporalGateway {
   }
 
   async close(): Promise<void> {
-    await this.connection.close();
+    if (this.owned) await this.connection.close();
   }
 }

@@ -218,9 +218,9 @@ test('§5.19, rows 9–10: reconciled when the head and the examiner confirm; th
   const csv = await download('/grade-sheets/2/export.csv', registrar());
   expect(csv.status).toBe(200);
   const lines = csv.data.toString('utf8').trim().split('\r\n');
-  expect(lines[0]).toBe('email,full_name,score,letter,gpa,annulled,version');
+  expect(lines[0]).toBe('email,full_name,score,letter,gpa,annulled,appeal,version');
   expect(lines).toHaveLength(5);
-  expect(lines).toContain(`${students[3].email},${students[3].fullName},0,F,0,V-17,2`);
+  expect(lines).toContain(`${students[3].email},${students[3].fullName},0,F,0,V-17,,2`);
   const xlsx = await download('/grade-sheets/2/export.xlsx', registrar());
   expect(xlsx.status).toBe(200);
   expect(xlsx.data.subarray(0, 2).toString()).toBe('PK');
