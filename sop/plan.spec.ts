@@ -356,3 +356,56 @@ describe('plan inputs are checked, each error naming its field', () => {
     ).toThrow(expect.objectContaining({ path }) as PlanInputError);
   });
 });
+
+describe('§5.1, Form 1: an exam of several sittings — each sitting is an exam day with its own ticket set', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const drill = applyOverrides(DEFAULT_POLICY_SOURCE, require('../policies/drill.policy.json'));
+  const morning = at('2027-03-16T09:00:00+05:00');
+  const afternoon = at('2027-03-16T14:00:00+05:00');
+
+  test('§5.1: two sittings on one date: ticketUpload#k counts from sitting k (drill: 5 s before it)', () => {
+    const facts = exam(['2027-03-16', '2027-03-16'], {
+      startsAt: morning,
+      sittings: [morning, afternoon],
+      endsAt: at('2027-03-16T17:00:00+05:00'),
+    });
+    expect(step(drill, facts, 'ticketUpload#1').dueAt).toBe(morning - 5_000);
+    expect(step(drill, facts, 'ticketUpload#2').dueAt).toBe(afternoon - 5_000);
+  });
+
+  test('§5.1: sittings on two dates at different hours: D − 1 day of each date (default policy)', () => {
+    const second = at('2027-03-17T14:00:00+05:00');
+    const facts = exam(['2027-03-16', '2027-03-17'], {
+      startsAt: morning,
+      sittings: [morning, second],
+      endsAt: at('2027-03-17T17:00:00+05:00'),
+    });
+    expect(step(DEFAULT_POLICY, facts, 'ticketUpload#2').dueAt).toBe(endOf('2027-03-16'));
+  });
+
+  test.each([
+    [
+      'a sitting on another date than its day',
+      [morning, at('2027-03-17T09:00:00+05:00')],
+      'sittings.1',
+    ],
+    ['sittings out of order', [afternoon, morning], 'sittings.1'],
+    ['one start for two days', [morning], 'sittings'],
+  ])('refused: %s (the field is named)', (_name, sittings, path) => {
+    const facts = exam(['2027-03-16', '2027-03-16'], {
+      startsAt: sittings[0],
+      sittings,
+      endsAt: at('2027-03-16T17:00:00+05:00'),
+    });
+    expect(() => planExam(drill, calendarFor(drill, facts.days), facts)).toThrow(
+      expect.objectContaining({ path }),
+    );
+  });
+
+  test('without sittings, two days may not share a date', () => {
+    const facts = exam(['2027-03-16', '2027-03-16']);
+    expect(() => planExam(DEFAULT_POLICY, calendarFor(DEFAULT_POLICY, facts.days), facts)).toThrow(
+      expect.objectContaining({ path: 'days.1' }),
+    );
+  });
+});

@@ -33,6 +33,12 @@ export interface ExamFacts {
   days: string[];
   /** Start of the first sitting (epoch ms): the D instant for offsets in hours, minutes, seconds. */
   startsAt?: number;
+  /**
+   * Each exam day's own sitting start (epoch ms), when the days do not all start at the first
+   * sitting's wall-clock time: ascending, sitting k on days[k − 1], the first equal to startsAt.
+   * Two sittings may share a date (a morning and an afternoon group), each with its own ticket set.
+   */
+  sittings?: number[];
   /** E: the end of the exam's last sitting (epoch ms). */
   endsAt: number;
   credits?: number;
@@ -282,15 +288,57 @@ function dayOf(path: string, text: string): number {
   }
 }
 
+/**
+ * The instant exam day k's sitting starts: its own start when the exam lists sittings, else the
+ * first sitting's wall-clock time on day k (the workflow's assignment and the API's ticket view
+ * use the same rule).
+ */
+export function sittingStartsAt(
+  zone: string,
+  days: readonly string[],
+  startsAt: number,
+  sittings: readonly number[] | undefined,
+  k: number,
+): number {
+  if (sittings !== undefined && sittings[k - 1] !== undefined) return sittings[k - 1];
+  if (k < 1 || days.length < k) return startsAt;
+  return (
+    startsAt +
+    (localInstant(zone, parseDay(days[k - 1]), 0, 0) - localInstant(zone, parseDay(days[0]), 0, 0))
+  );
+}
+
 /** Every exam step (anchors D, Dk, E) with its due and reminders, in due order. */
 export function planExam(policy: Policy, calendar: WorkingCalendar, facts: ExamFacts): ExamPlan {
   if (facts.days.length === 0) throw new PlanInputError('days', 'needs at least one exam day');
   const days = facts.days.map((d, i) => dayOf(`days.${i}`, d));
+  const sittings = facts.sittings;
   for (let i = 1; i < days.length; i++) {
-    if (days[i] <= days[i - 1])
+    // Sittings of their own may share a date (morning and afternoon groups); days may not.
+    if (sittings === undefined ? days[i] <= days[i - 1] : days[i] < days[i - 1])
       throw new PlanInputError(`days.${i}`, 'exam days must be ascending and distinct');
   }
   const zone = calendar.timeZone;
+  if (sittings !== undefined) {
+    if (sittings.length !== days.length)
+      throw new PlanInputError('sittings', `needs one start per exam day (${days.length})`);
+    sittings.forEach((at, i) => {
+      if (localDayOf(zone, at) !== days[i])
+        throw new PlanInputError(
+          `sittings.${i}`,
+          `must fall on exam day ${facts.days[i]} in ${zone}`,
+        );
+      if (i > 0 && at <= sittings[i - 1])
+        throw new PlanInputError(
+          `sittings.${i}`,
+          'sittings must start in order, each after the one before',
+        );
+    });
+    if (facts.startsAt !== undefined && facts.startsAt !== sittings[0])
+      throw new PlanInputError('startsAt', 'must be the first sitting’s start');
+    if (facts.endsAt < sittings[sittings.length - 1])
+      throw new PlanInputError('endsAt', 'must not be before the last sitting starts');
+  }
   const lastDay = days[days.length - 1];
   const endDay = localDayOf(zone, facts.endsAt);
   if (endDay !== lastDay)
@@ -331,9 +379,9 @@ export function planExam(policy: Policy, calendar: WorkingCalendar, facts: ExamF
       case 'Dk': {
         const offset = resolveOffset(policy, step, context);
         days.forEach((day, i) => {
-          // Time units count from the same wall-clock time as the first sitting, on day k.
-          const dayInstant =
-            startsAt + (localInstant(zone, day, 0, 0) - localInstant(zone, days[0], 0, 0));
+          // Time units count from day k's sitting (the first sitting's wall-clock time on day k,
+          // unless the exam lists its sittings).
+          const dayInstant = sittingStartsAt(zone, facts.days, startsAt, sittings, i + 1);
           const due = dueFrom(calendar, offset, step.shift, day, dayInstant);
           steps.push(
             planned(policy, calendar, step, offset, due, facts.opensAt, `${step.id}#${i + 1}`, {

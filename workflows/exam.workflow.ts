@@ -251,8 +251,13 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
     })();
   }
 
-  /** Day k starts at the first sitting's local time on facts.days[k − 1]. */
+  /**
+   * Day k starts at its own sitting when the exam lists them, else at the first sitting's local
+   * time on facts.days[k − 1] (the same rule as the plan: sop/plan.ts sittingStartsAt).
+   */
   function dayStart(k: number): number {
+    const sitting = input.facts.sittings?.[k - 1];
+    if (sitting !== undefined) return sitting;
     const zone = input.calendar.timeZone;
     const first = state.startsAt;
     const sinceMidnight = first - localInstant(zone, localDayOf(zone, first), 0, 0);
@@ -376,6 +381,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
         days: request.facts.days,
         startsAt: request.facts.startsAt,
         endsAt: request.facts.endsAt,
+        sittings: request.facts.sittings,
       };
       if (request.calendar !== undefined) {
         input.calendar = request.calendar;

@@ -79,6 +79,26 @@ export class CreateExamDto {
   endsAt?: string;
 
   @ApiPropertyOptional({
+    description:
+      "An exam of several days (or sittings): each sitting's start, ISO 8601 with offset, in order; the first on examDate (startsAt, if given, equals it); E defaults to 3 hours after the last. Each sitting is an exam day with its own ticket set (§5.1); two may share a date.",
+    type: [String],
+    example: ['2027-03-15T09:00:00+05:00', '2027-03-16T09:00:00+05:00'],
+  })
+  @IsOptional()
+  @IsArray({ message: 'sittings must be an array of date-times' })
+  @ArrayMinSize(1, { message: 'sittings must list at least one sitting' })
+  @ArrayMaxSize(10, { message: 'sittings must list at most 10 sittings' })
+  @IsISO8601(
+    { strict: true },
+    { each: true, message: 'sittings must be ISO 8601 date-times with offsets' },
+  )
+  @Matches(/T.*(Z|[+-]\d{2}:\d{2})$/, {
+    each: true,
+    message: 'sittings must carry a time and an offset (Z or ±hh:mm)',
+  })
+  sittings?: string[];
+
+  @ApiPropertyOptional({
     description: "The discipline's credits (GP 3 question count)",
     example: 3,
   })

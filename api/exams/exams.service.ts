@@ -149,6 +149,49 @@ export class ExamsService {
     return { startsAt, endsAt };
   }
 
+  /**
+   * The sittings of an exam of several days (or sittings): each an instant with its offset, in
+   * order, the first on examDate (and equal to startsAt, when given); E defaults to 3 hours after
+   * the last, never past its day. Undefined for a one-sitting exam.
+   */
+  sittings(dto: { examDate: string; startsAt?: string; endsAt?: string; sittings?: string[] }) {
+    if (dto.sittings === undefined) return undefined;
+    const zone = this.policy.timeZone;
+    const starts = dto.sittings.map((text, i) => {
+      const at = DateTime.fromISO(text, { setZone: true });
+      if (!at.isValid) throw badRequest(`sittings.${i}`, 'is not a valid date-time');
+      if (i > 0 && at.toMillis() <= DateTime.fromISO(dto.sittings![i - 1]).toMillis())
+        throw badRequest(
+          `sittings.${i}`,
+          'sittings must start in order, each after the one before',
+        );
+      return at;
+    });
+    if (starts[0].setZone(zone).toISODate() !== dto.examDate)
+      throw badRequest('sittings.0', `must fall on examDate ${dto.examDate} in ${zone}`);
+    if (
+      dto.startsAt !== undefined &&
+      DateTime.fromISO(dto.startsAt).toMillis() !== starts[0].toMillis()
+    )
+      throw badRequest('startsAt', 'must equal the first sitting (or leave it out)');
+    const last = starts[starts.length - 1];
+    const endsAt =
+      dto.endsAt !== undefined
+        ? DateTime.fromISO(dto.endsAt, { setZone: true })
+        : DateTime.min(
+            last.plus({ hours: DEFAULT_SITTING_HOURS }),
+            last.setZone(zone).endOf('day'),
+          );
+    if (!endsAt.isValid) throw badRequest('endsAt', 'is not a valid date-time');
+    if (endsAt < last) throw badRequest('endsAt', 'must not be before the last sitting starts');
+    return {
+      startsAt: starts[0],
+      endsAt,
+      days: starts.map((at) => at.setZone(zone).toISODate()!),
+      sittings: starts.map((at) => at.toMillis()),
+    };
+  }
+
   /** Stores the exam and starts `exam-<id>` in one unit: if the start fails, nothing is saved. */
   async create(principal: Principal, dto: CreateExamDto, now: number) {
     const department = await findUnit(this.db, dto.department);
@@ -159,12 +202,16 @@ export class ExamsService {
         status: 403,
         detail: `registering an exam of ${department.id} needs ${REGISTRARS_OF_EXAMS.join(', ')} in its scope`,
       });
-    const { startsAt, endsAt } = this.sitting(dto);
+    const multiple = this.sittings(dto);
+    const { startsAt, endsAt } = multiple ?? this.sitting(dto);
     const id = dto.id ?? randomUUID();
     const workflowId = examWorkflowId(id);
     const facts: ExamFacts = {
       examId: id,
-      days: [dto.examDate],
+      days: multiple?.days ?? [dto.examDate],
+      ...(multiple !== undefined && multiple.sittings.length > 1
+        ? { sittings: multiple.sittings }
+        : {}),
       startsAt: startsAt.toMillis(),
       endsAt: endsAt.toMillis(),
       ...(dto.credits !== undefined ? { credits: dto.credits } : {}),
@@ -172,7 +219,7 @@ export class ExamsService {
       summer: dto.summer ?? false,
       retake: dto.retake ?? false,
     };
-    const calendar = this.sop.calendarFor([dto.examDate]);
+    const calendar = this.sop.calendarFor(facts.days);
     let planned;
     try {
       planned = planExam(this.policy, calendar, { ...facts, opensAt: now }).steps;

@@ -98,10 +98,14 @@ export class SessionsService {
       }
       let facts: ExamFacts;
       try {
-        const { startsAt, endsAt } = this.exams.sitting(item);
+        const multiple = this.exams.sittings(item);
+        const { startsAt, endsAt } = multiple ?? this.exams.sitting(item);
         facts = {
           examId,
-          days: [item.examDate],
+          days: multiple?.days ?? [item.examDate],
+          ...(multiple !== undefined && multiple.sittings.length > 1
+            ? { sittings: multiple.sittings }
+            : {}),
           startsAt: startsAt.toMillis(),
           endsAt: endsAt.toMillis(),
           ...(item.credits !== undefined ? { credits: item.credits } : {}),
@@ -122,7 +126,7 @@ export class SessionsService {
       });
     }
     const departments = [...new Set(exams.map((e) => e.departmentId))];
-    const calendar = this.sop.calendarFor([dto.startDate, ...exams.map((e) => e.examDate)]);
+    const calendar = this.sop.calendarFor([dto.startDate, ...exams.flatMap((e) => e.facts.days)]);
     let sessionPlan;
     try {
       sessionPlan = planSession(this.policy, calendar, {

@@ -11,10 +11,8 @@ import {
 } from '../../activities/assignment.activity';
 import { appendAuditNow } from '../../activities/audit-log';
 import type { DocumentKey } from '../../activities/sealed';
-import { parseDay } from '../../sop/dates';
 import type { Policy, Role } from '../../sop/policy';
 import { assignTickets, variantKey, type TicketAssignment } from '../../sop/rules';
-import { localInstant } from '../../sop/zone';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { STAFF } from '../auth/access.decorators';
 import { holdsAny, holdsIn, type Principal } from '../auth/principal';
@@ -22,7 +20,7 @@ import { conflict, notFound, ProblemException } from '../common/problem';
 import { isoInZone } from '../common/time';
 import type { ExamsService } from '../exams/exams.service';
 import { documentHash, type TicketSetContent } from './documents';
-import type { ExamFacts } from '../../sop/plan';
+import { sittingStartsAt, type ExamFacts } from '../../sop/plan';
 
 /** Who exports the assignment for Moodle (§5.5): the testing centre and the department. */
 export const ASSIGNMENT_EXPORTERS: Role[] = [
@@ -70,19 +68,16 @@ export interface ExamAssignmentRow {
   variant_key: string;
 }
 
-/** The instant day k of an exam starts: the first sitting's wall-clock time, on day k. */
+/** The instant day k of an exam starts (sop/plan.ts sittingStartsAt: its own sitting, if listed). */
 export function examDayStartsAt(
   zone: string,
   startsAt: number,
   days: readonly string[] | undefined,
   day: number,
+  sittings?: readonly number[],
 ): number {
-  if (days === undefined || days.length < day || day < 1) return startsAt;
-  return (
-    startsAt +
-    (localInstant(zone, parseDay(days[day - 1]), 0, 0) -
-      localInstant(zone, parseDay(days[0]), 0, 0))
-  );
+  if (days === undefined) return startsAt;
+  return sittingStartsAt(zone, days, startsAt, sittings, day);
 }
 
 /** One CSV field (RFC 4180), with a formula-looking text defused (OWASP CSV injection). */
@@ -284,7 +279,13 @@ export class AssignmentService {
     const row = rows[0];
     if (row === undefined) throw notFound(`you have no ticket in exam ${examId}`);
     const zone = this.policy.timeZone;
-    const startsAt = examDayStartsAt(zone, row.starts_at.getTime(), row.facts?.days, row.day);
+    const startsAt = examDayStartsAt(
+      zone,
+      row.starts_at.getTime(),
+      row.facts?.days,
+      row.day,
+      row.facts?.sittings,
+    );
     if (now < startsAt)
       throw conflict(
         `§5.5: your ticket is shown when day ${row.day} of the exam starts (${isoInZone(zone, startsAt)})`,

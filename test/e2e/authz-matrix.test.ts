@@ -212,6 +212,19 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'GET /exams/{id}/grade-sheets/{version}/statement.pdf': gradeSheetReaders,
   'GET /exams/{id}/grade-sheets/{version}/export.csv': everyone('deny'),
   'GET /exams/{id}/grade-sheets/{version}/export.xlsx': everyone('deny'),
+  // Appeals (row 12): filed by a student (400 here: no reason) or the dean's office, decided by
+  // the appeal commission (none of these callers); read by the commission, the school, the head,
+  // the registrar and auditors; a result is the caller's own (404 for everyone without one).
+  'POST /exams/{id}/appeals': { ...everyone('deny'), student: 'allow' },
+  'POST /exams/{id}/appeals/{caseId}/outcome': everyone('deny'),
+  'GET /exams/{id}/appeals': {
+    ...everyone('deny'),
+    otherHead: 'hidden',
+    head: 'allow',
+    dean: 'allow',
+    auditor: 'allow',
+  },
+  'GET /exams/{id}/my-grade': signedIn,
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
@@ -349,6 +362,7 @@ test('every route of /docs-json answers every caller as the matrix says (issue 5
       .replace('{day}', '1')
       .replace('{file}', String(preview.body.id))
       .replace('{version}', '1')
+      .replace('{caseId}', 'AP-1')
       .replace('{token}', 'A'.repeat(43))
       .concat(template.startsWith('/reports/') ? `?departmentId=${ctx.dir.departmentId}` : '');
     const bodies: Record<string, unknown> = {

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../api/main';
 import { TemporalGateway } from '../../api/temporal/temporal.gateway';
@@ -76,7 +77,9 @@ export function useApiOver(ctx: TimeSkipping, documentKeyBase64: string): ApiOve
     });
     app = await createApp(config, TemporalGateway.over(ctx.env.client, taskQueue), ['error']);
     await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address() as { port: number };
+    const address = (app.getHttpServer() as Server).address() as {
+      port: number;
+    };
     api.baseUrl = `http://127.0.0.1:${address.port}`;
     tokens.clear();
   });

@@ -89,6 +89,9 @@ test('GP 3, §5.1, §5.2, §5.3, §5.5, §5.6, §5.17, §5.18, §5.19, rows 1, 6
     members.push(id);
   }
   const state = () => handle.query(examStateQuery);
+  const env = async () => ({
+    appealWindowEnd: step(await state(), 'appealFiling')!.dueAt,
+  });
   const step = (s: ExamWorkflowState, key: string) => s.steps.find((x) => x.stepId === key);
   const opened = (key: string) =>
     waitFor(
@@ -103,10 +106,14 @@ test('GP 3, §5.1, §5.2, §5.3, §5.5, §5.6, §5.17, §5.18, §5.19, rows 1, 6
     );
   const approve = async (key: string, as: { email: string; password: string }) => {
     await opened(key);
-    const answer = await api.http('POST', `/exams/${examId}/steps/${encodeURIComponent(key)}/approve`, {
-      as,
-      body: {},
-    });
+    const answer = await api.http(
+      'POST',
+      `/exams/${examId}/steps/${encodeURIComponent(key)}/approve`,
+      {
+        as,
+        body: {},
+      },
+    );
     expect(answer.status === 200 ? 200 : answer.text).toBe(200);
     return step(await state(), key)!;
   };
@@ -253,7 +260,45 @@ test('GP 3, §5.1, §5.2, §5.3, §5.5, §5.6, §5.17, §5.18, §5.19, rows 1, 6
   const mine = await api.http('GET', `/exams/${examId}/my-grade`, { as: appellant });
   expect(mine.status).toBe(200);
   const before = mine.body.score as number;
+  expect(mine.body).toMatchObject({ version: 1, appeal: null });
+  expect(JSON.stringify(mine.body)).not.toContain(students[0].email);
+  // A student reads no one else's result: not the sheet, not a result where they have none.
+  expect((await api.http('GET', `/exams/${examId}/grade-sheets/1`, { as: appellant })).status).toBe(
+    403,
+  );
+  expect((await api.http('GET', `/exams/${examId}/my-grade`, { as: students[5] })).status).toBe(
+    404,
+  );
   await opened('appealFiling');
+  const appeals = async () =>
+    (
+      await ctx.db.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM appeal WHERE exam_id = $1`,
+        [examId],
+      )
+    )[0].n;
+  // Bad filings: no reason (400 naming it), an examiner (403), a student without a work (404).
+  const noReason = await api.http('POST', `/exams/${examId}/appeals`, {
+    as: appellant,
+    body: { reason: ' ' },
+  });
+  expect([noReason.status, (noReason.body.errors as { path: string }[])[0].path]).toEqual([
+    400,
+    'reason',
+  ]);
+  expect(
+    (await api.http('POST', `/exams/${examId}/appeals`, { as: examiner, body: { reason: 'x' } }))
+      .status,
+  ).toBe(403);
+  expect(
+    (
+      await api.http('POST', `/exams/${examId}/appeals`, {
+        as: students[5],
+        body: { reason: 'x' },
+      })
+    ).status,
+  ).toBe(404);
+  expect(await appeals()).toBe(0);
   const filed = await api.http('POST', `/exams/${examId}/appeals`, {
     as: appellant,
     body: { reason: 'Екінші сұрақтың жауабы толық бағаланбады' },
@@ -265,6 +310,40 @@ test('GP 3, §5.1, §5.2, §5.3, §5.5, §5.6, §5.17, §5.18, §5.19, rows 1, 6
     expect.objectContaining({ caseId: 'AP-1', kind: 'appeal' }),
   ]);
   await opened('appealDecision@AP-1');
+  const again = await api.http('POST', `/exams/${examId}/appeals`, {
+    as: appellant,
+    body: { reason: 'once more' },
+  });
+  expect([again.status, again.text.includes('already appealed')]).toEqual([409, true]);
+
+  // Bad outcomes, nothing saved: not the commission (403), no decision, a stranger among the
+  // members, the same score (400 naming the field).
+  const outcome = (as: { email: string; password: string }, body: unknown) =>
+    api.http('POST', `/exams/${examId}/appeals/AP-1/outcome`, { as, body });
+  expect((await outcome(head, { decision: 'dismissed', reason: 'x', members })).status).toBe(403);
+  for (const [body, path] of [
+    [{ decision: 'maybe', reason: 'x', members }, 'decision'],
+    [
+      { decision: 'dismissed', reason: 'x', members: [...members.slice(0, 2), head.id] },
+      'members[2]',
+    ],
+    [{ decision: 'upheld', newScore: before, reason: 'x', members }, 'newScore'],
+    [{ decision: 'upheld', newScore: 101, reason: 'x', members }, 'newScore'],
+  ] as const) {
+    const refused = await outcome(chair, body);
+    expect([refused.status, (refused.body.errors as { path: string }[])[0].path]).toEqual([
+      400,
+      path,
+    ]);
+  }
+  const untouched = await ctx.db.query<{ status: string; outcomes: number; sheets: number }[]>(
+    `SELECT a.status,
+            (SELECT count(*)::int FROM appeal_outcome o WHERE o.exam_id = a.exam_id) AS outcomes,
+            (SELECT count(*)::int FROM grade_sheet s WHERE s.exam_id = a.exam_id) AS sheets
+       FROM appeal a WHERE a.exam_id = $1`,
+    [examId],
+  );
+  expect(untouched).toEqual([{ status: 'open', outcomes: 0, sheets: 1 }]);
 
   // Row 12: two members are not the commission; three are, and the score changes.
   const short = await api.http('POST', `/exams/${examId}/appeals/AP-1/outcome`, {
@@ -315,6 +394,16 @@ test('GP 3, §5.1, §5.2, §5.3, §5.5, §5.6, §5.17, §5.18, §5.19, rows 1, 6
   });
   expect(export2.text).toContain(`${appellant.email},${appellant.fullName},${before + 7.5},`);
   expect(export2.text).toMatch(/,AP-1,2\r\n/);
+  // Row 12: after the window (1 working day from publication) an appeal is refused by the
+  // workflow, and the filing is rolled back.
+  await skipTo(ctx.env, (await env()).appealWindowEnd + 60_000);
+  const late = await api.http('POST', `/exams/${examId}/appeals`, {
+    as: students[2],
+    body: { reason: 'late' },
+  });
+  expect([late.status, late.text.includes('row 12')]).toEqual([409, true]);
+  expect(await appeals()).toBe(1);
+
   // Every stage is in the audit chain under its clause.
   const expected: [string, string][] = [
     ['questionList.uploaded', 'GP 3'],
