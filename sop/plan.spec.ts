@@ -362,6 +362,14 @@ describe('§5.1, Form 1: an exam of several sittings — each sitting is an exam
   const drill = applyOverrides(DEFAULT_POLICY_SOURCE, require('../policies/drill.policy.json'));
   const morning = at('2027-03-16T09:00:00+05:00');
   const afternoon = at('2027-03-16T14:00:00+05:00');
+  const refusal = (policy: Policy, facts: ExamFacts) => {
+    try {
+      planExam(policy, calendarFor(policy, facts.days), facts);
+      return undefined;
+    } catch (error) {
+      return (error as PlanInputError).path;
+    }
+  };
 
   test('§5.1: two sittings on one date: ticketUpload#k counts from sitting k (drill: 5 s before it)', () => {
     const facts = exam(['2027-03-16', '2027-03-16'], {
@@ -397,15 +405,11 @@ describe('§5.1, Form 1: an exam of several sittings — each sitting is an exam
       sittings,
       endsAt: at('2027-03-16T17:00:00+05:00'),
     });
-    expect(() => planExam(drill, calendarFor(drill, facts.days), facts)).toThrow(
-      expect.objectContaining({ path }),
-    );
+    expect(refusal(drill, facts)).toBe(path);
   });
 
   test('without sittings, two days may not share a date', () => {
     const facts = exam(['2027-03-16', '2027-03-16']);
-    expect(() => planExam(DEFAULT_POLICY, calendarFor(DEFAULT_POLICY, facts.days), facts)).toThrow(
-      expect.objectContaining({ path: 'days.1' }),
-    );
+    expect(refusal(DEFAULT_POLICY, facts)).toBe('days.1');
   });
 });
