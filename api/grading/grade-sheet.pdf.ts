@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { PDF_FONT, renderPdf } from '../common/pdf';
 import type { GradeSheetRow } from './grade-sheet.rows';
 
@@ -25,6 +26,14 @@ const WORDS = {
   letter: { kk: 'Әріптік баға', ru: 'Буквенная оценка' },
   gpa: { kk: 'GPA', ru: 'GPA' },
   annulled: { kk: 'Күшін жойған (бұзушылық)', ru: 'Аннулировано (нарушение)' },
+  appeal: { kk: 'Апелляция', ru: 'Апелляция' },
+  basis: { kk: 'Нұсқаның негізі', ru: 'Основание версии' },
+  formed: { kk: 'бағалардан жасалды', ru: 'сформирована по оценкам' },
+  commission: {
+    kk: 'Апелляциялық комиссия мүшесі',
+    ru: 'Член апелляционной комиссии',
+  },
+  decidedAppeal: { kk: 'апелляция бойынша шешім', ru: 'решение по апелляции' },
   confirmedBy: { kk: 'Растағандар', ru: 'Подтвердили' },
   confirmed: { kk: 'расталды', ru: 'подтверждено' },
   disputed: { kk: 'дауланды', ru: 'оспорено' },
@@ -36,7 +45,13 @@ const WORDS = {
 export interface StatementInput {
   language: StatementLanguage;
   exam: { id: string; discipline: string; department: string; examDate: string };
+  /** The institution's zone: instants print as its local date and time. */
+  timeZone: string;
   version: number;
+  /** Why the version was formed: 'formed' (from the grades) or an appeal's case and reasons. */
+  reason: string;
+  /** Row 12: the appeal commission's decision that reconciled this version, if one did. */
+  appealDecision?: { caseId: string; members: string[]; decidedAt: string };
   sha256: string;
   reconciledAt: string | null;
   rows: readonly GradeSheetRow[];
@@ -46,13 +61,22 @@ export interface StatementInput {
 export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
   const w = (key: keyof typeof WORDS) => WORDS[key][input.language];
   const role = (r: string) => (r === 'department_head' ? w('head') : w('examiner'));
+  const local = (iso: string) =>
+    DateTime.fromISO(iso).setZone(input.timeZone).toFormat('dd.MM.yyyy HH:mm');
+  const decision = input.appealDecision;
   const facts: [string, string][] = [
     [w('exam'), input.exam.id],
     [w('discipline'), input.exam.discipline],
     [w('department'), input.exam.department],
     [w('examDate'), input.exam.examDate],
     [w('version'), `${input.version} (SHA-256 ${input.sha256.slice(0, 16)}…)`],
-    [w('reconciled'), input.reconciledAt ?? w('notReconciled')],
+    [w('basis'), input.reason === 'formed' ? w('formed') : input.reason],
+    [
+      w('reconciled'),
+      input.reconciledAt === null
+        ? w('notReconciled')
+        : `${local(input.reconciledAt)}${decision !== undefined ? ` (${w('decidedAppeal')} ${decision.caseId})` : ''}`,
+    ],
   ];
   const definition = {
     info: { title: `${w('title')}: ${input.exam.discipline}`, subject: input.exam.id },
@@ -73,11 +97,18 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
         table: {
           headerRows: 1,
           dontBreakRows: true,
-          widths: [18, '*', 62, 34, 40, 30, 90],
+          widths: [16, '*', 58, 32, 40, 26, 62, 70],
           body: [
-            ['#', w('fullName'), w('code'), w('score'), w('letter'), w('gpa'), w('annulled')].map(
-              (text) => ({ text, bold: true }),
-            ),
+            [
+              '#',
+              w('fullName'),
+              w('code'),
+              w('score'),
+              w('letter'),
+              w('gpa'),
+              w('annulled'),
+              w('appeal'),
+            ].map((text) => ({ text, bold: true })),
             ...input.rows.map((r, i) => [
               String(i + 1),
               r.fullName,
@@ -86,6 +117,9 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
               r.letter,
               r.gpa.toFixed(2),
               r.annulled === null ? '' : r.annulled.caseId,
+              r.appealed == null
+                ? ''
+                : `${r.appealed.caseId}: ${r.appealed.previousScore.toFixed(2)} → ${r.score.toFixed(2)}`,
             ]),
           ],
         },
@@ -93,8 +127,19 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
       },
       { text: w('confirmedBy'), bold: true, margin: [0, 12, 0, 4] },
       ...input.confirmations.map((c) => ({
-        text: `${role(c.role)}: ${c.fullName} — ${c.confirmed ? w('confirmed') : w('disputed')} ${c.at}`,
+        text: `${role(c.role)}: ${c.fullName} — ${c.confirmed ? w('confirmed') : w('disputed')} ${local(c.at)}`,
       })),
+      ...(decision === undefined
+        ? []
+        : [
+            ...decision.members.map((name) => ({
+              text: `${w('commission')}: ${name} — ${w('decidedAppeal')} ${decision.caseId}, ${local(decision.decidedAt)}`,
+            })),
+            ...decision.members.map((name) => ({
+              margin: [0, 18, 0, 0],
+              text: `${w('commission')} ____________________ (${w('signature')}) ${name}`,
+            })),
+          ]),
       ...input.confirmations
         .filter((c) => c.confirmed)
         .map((c) => ({

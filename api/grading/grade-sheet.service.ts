@@ -548,15 +548,45 @@ export class GradeSheetService {
       version,
       'GET /exams/:id/grade-sheets/:version/statement.pdf',
     );
+    const units = await this.db.query<{ name_kk: string; name_ru: string }[]>(
+      `SELECT name_kk, name_ru FROM org_unit WHERE id = $1`,
+      [departmentId],
+    );
+    // Row 12: a version an upheld appeal produced is reconciled by the commission's decision.
+    const decisions = await this.db.query<
+      { case_id: string; members: string[]; decided_at: Date }[]
+    >(
+      `SELECT o.case_id, o.decided_at,
+              array(SELECT p.full_name FROM unnest(o.members) WITH ORDINALITY AS m(id, n)
+                      JOIN person p ON p.id = m.id ORDER BY m.n) AS members
+         FROM appeal_outcome o WHERE o.exam_id = $1 AND o.grade_sheet_version = $2`,
+      [examId, version],
+    );
     const pdf = await gradeSheetPdf({
       language,
       exam: {
         id: examId,
         discipline: exam.discipline,
-        department: exam.department ?? departmentId,
+        department:
+          units[0] === undefined
+            ? departmentId
+            : language === 'kk'
+              ? units[0].name_kk
+              : units[0].name_ru,
         examDate: String(exam.exam_date),
       },
+      timeZone: this.policy.timeZone,
       version,
+      reason: sheet.reason,
+      ...(decisions[0] !== undefined
+        ? {
+            appealDecision: {
+              caseId: decisions[0].case_id,
+              members: decisions[0].members,
+              decidedAt: decisions[0].decided_at.toISOString(),
+            },
+          }
+        : {}),
       sha256: sheet.sha256,
       reconciledAt: sheet.reconciled_at?.toISOString() ?? null,
       rows: sheet.rows,
