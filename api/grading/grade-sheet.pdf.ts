@@ -25,7 +25,7 @@ const WORDS = {
   score: { kk: 'Балл', ru: 'Балл' },
   letter: { kk: 'Әріптік баға', ru: 'Буквенная оценка' },
   gpa: { kk: 'GPA', ru: 'GPA' },
-  annulled: { kk: 'Күшін жойған (бұзушылық)', ru: 'Аннулировано (нарушение)' },
+  annulled: { kk: 'Күші жойылды', ru: 'Аннулировано' },
   appeal: { kk: 'Апелляция', ru: 'Апелляция' },
   basis: { kk: 'Нұсқаның негізі', ru: 'Основание версии' },
   formed: { kk: 'бағалардан жасалды', ru: 'сформирована по оценкам' },
@@ -97,7 +97,7 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
         table: {
           headerRows: 1,
           dontBreakRows: true,
-          widths: [16, '*', 58, 32, 40, 26, 62, 70],
+          widths: [16, '*', 56, 30, 44, 26, 66, 70],
           body: [
             [
               '#',
