@@ -97,7 +97,7 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
         table: {
           headerRows: 1,
           dontBreakRows: true,
-          widths: [16, '*', 56, 30, 44, 26, 66, 70],
+          widths: [14, '*', 52, 30, 40, 24, 50, 60],
           body: [
             [
               '#',
