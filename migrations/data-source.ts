@@ -11,6 +11,7 @@ import { APP_ROLE, AuditChain1764500000000 } from './1764500000000-audit-chain';
 import { Paperwork1764700000000 } from './1764700000000-paperwork';
 import { Grading1764800000000 } from './1764800000000-grading';
 import { Appeals1764900000000 } from './1764900000000-appeals';
+import { Integrity1765000000000 } from './1765000000000-integrity';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   Paperwork1764700000000,
   Grading1764800000000,
   Appeals1764900000000,
+  Integrity1765000000000,
 ];
 
 export function createDataSource(options: {
