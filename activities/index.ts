@@ -3,6 +3,7 @@ import { createAuditDigestActivities } from './audit-digest.activity';
 import { createGradingActivities } from './grading.activity';
 import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
 import { createNotifyActivities } from './notify.activity';
+import { createViolationCaseActivities } from './violation-case.activity';
 
 export type { ActivityDeps } from './exam-steps.activity';
 
@@ -14,5 +15,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditDigestActivities(deps),
     ...createAssignmentActivities(deps),
     ...createGradingActivities(deps),
+    ...createViolationCaseActivities(deps),
   };
 }

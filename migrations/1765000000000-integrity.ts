@@ -129,7 +129,7 @@ export class Integrity1765000000000 implements MigrationInterface {
         commission     text[],
         decision_reason text,
         decided_at     timestamptz,
-        acknowledgement text CHECK (acknowledgement IN ('agreed', 'disagreed')),
+        acknowledgement text CHECK (acknowledgement IN ('agree', 'disagree', 'refuse')),
         acknowledged_at timestamptz,
         refusal_document uuid REFERENCES integrity_document(id),
         workflow_id    text NOT NULL,
@@ -139,10 +139,23 @@ export class Integrity1765000000000 implements MigrationInterface {
         PRIMARY KEY (exam_id, case_id),
         UNIQUE (exam_id, student_id, source)
       )`);
+    // §5.16: what the dean's office placed in a student's AIS account (the local AIS adapter).
+    await q.query(`
+      CREATE TABLE ais_message (
+        id          uuid PRIMARY KEY,
+        person_id   text NOT NULL REFERENCES person(id),
+        exam_id     text REFERENCES exam(id) ON DELETE CASCADE,
+        subject     text NOT NULL,
+        body        text NOT NULL,
+        document_id uuid REFERENCES integrity_document(id),
+        key         text NOT NULL UNIQUE,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of [
+      'ais_message',
       'violation_case',
       'integrity_document',
       'document_counter',

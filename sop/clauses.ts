@@ -208,14 +208,6 @@ export const SOP_CLAUSES: readonly SopClause[] = [
       'Прокторы наблюдают; акт о нарушении на очном экзамене составляет комиссия не менее 3 человек (формы 2–3)',
       'Прокторлар қадағалайды; күндізгі емтиханда бұзушылық актісін кемінде 3 адамдық комиссия жасайды (2–3-нысан)',
     ),
-    pending: {
-      sets: ['document'],
-      reason: t(
-        "No step for drawing up the in-person violation act and the commission's decision (the violation-case issue); checkCommission checks the commission",
-        'Нет шага составления акта о нарушении на очном экзамене и решения комиссии (задача о нарушениях); состав проверяет checkCommission',
-        'Күндізгі емтиханда бұзушылық актісін жасау мен комиссия шешіміне қадам жоқ (бұзушылық міндеті); құрамды checkCommission тексереді',
-      ),
-    },
   },
   {
     id: '§5.9',
@@ -691,6 +683,10 @@ function ruleOffsets(
       return one(rules.proctorReview.window);
     case 'retention':
       return one(rules.retention.keep);
+    case 'caseDecision':
+      return one(rules.violation.decision);
+    case 'actDelivery':
+      return one(rules.violation.delivery);
     case 'violationAcknowledgement':
       return one(rules.violation.acknowledgement);
     case 'refusalAct':

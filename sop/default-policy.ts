@@ -271,6 +271,10 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       commission: { minMembers: 3, requiredRoles: ['proctor', 'testing_centre', 'deans_office'] },
       acknowledgement: { value: 3, unit: 'days' },
       refusalAct: { value: 1, unit: 'days', counting: 'workingDays' },
+      // Not in the SOP (product defaults): the commission decides a case within 3 working days of
+      // its opening; the dean's office sends a confirmed act within 1 working day.
+      decision: { value: 3, unit: 'days', counting: 'workingDays' },
+      delivery: { value: 1, unit: 'days', counting: 'workingDays' },
     },
     // Row 12: by the appeal regulation (outside this SOP); DEADLINES.md defaults.
     appeal: {
@@ -564,6 +568,38 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
     },
 
     // ── Steps planned when their event happens ───────────────────────────────────────────────
+    {
+      id: 'caseDecision',
+      clauses: ['§5.8', '§5.15', 'row 11'],
+      title: {
+        kk: 'Комиссияның бұзушылық туралы шешімі',
+        ru: 'Решение комиссии по нарушению',
+        en: 'The integrity commission confirms or dismisses the violation',
+      },
+      ownerRole: 'violation_commission',
+      escalation: ['dean', 'vice_rector'],
+      documents: ['form2', 'impostorAct'],
+      anchor: 'event',
+      event: 'caseOpened',
+      offset: { rule: 'caseDecision' },
+      shift: 'none',
+    },
+    {
+      id: 'actDelivery',
+      clauses: ['§5.16'],
+      title: {
+        kk: 'Актіні білім алушыға жіберу (АЖС және электрондық пошта)',
+        ru: 'Направление акта обучающемуся (АИС и электронная почта)',
+        en: "The dean's office sends the act to the student (AIS and email)",
+      },
+      ownerRole: 'deans_office',
+      escalation: ['dean'],
+      documents: ['form2'],
+      anchor: 'event',
+      event: 'caseConfirmed',
+      offset: { rule: 'actDelivery' },
+      shift: 'none',
+    },
     {
       id: 'violationAcknowledgement',
       clauses: ['§5.16', 'Form 2'],

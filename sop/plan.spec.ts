@@ -305,6 +305,8 @@ describe('§5.16, row 12: steps counted from an event', () => {
       exam(['2027-06-15']),
     );
     expect(plan.onEvents.map((e) => [e.stepId, e.event])).toEqual([
+      ['caseDecision', 'caseOpened'],
+      ['actDelivery', 'caseConfirmed'],
       ['violationAcknowledgement', 'violationActSent'],
       ['refusalAct', 'acknowledgementMissed'],
       ['appealFiling', 'resultsPublished'],

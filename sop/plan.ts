@@ -138,6 +138,10 @@ export function resolveOffset(
       return rules.proctorReview.window;
     case 'retention':
       return rules.retention.keep;
+    case 'caseDecision':
+      return rules.violation.decision;
+    case 'actDelivery':
+      return rules.violation.delivery;
     case 'violationAcknowledgement':
       return rules.violation.acknowledgement;
     case 'refusalAct':

@@ -53,6 +53,9 @@ export type Anchor = (typeof ANCHORS)[number];
 
 /** Events that anchor steps planned when they happen (DEADLINES.md §5.16, row 12). */
 export const EVENTS = [
+  // Issue 9: a violation case's own workflow (§5.8, §5.15, §5.16).
+  'caseOpened',
+  'caseConfirmed',
   'violationActSent',
   'acknowledgementMissed',
   'resultsPublished',
@@ -65,6 +68,8 @@ export const RULE_OFFSETS = [
   'gradingWindow',
   'proctorReview',
   'retention',
+  'caseDecision',
+  'actDelivery',
   'violationAcknowledgement',
   'refusalAct',
   'appealFiling',
@@ -271,6 +276,13 @@ export const rulesSchema = z.object({
     }),
     acknowledgement: positiveOffset,
     refusalAct: positiveOffset,
+    /**
+     * The commission confirms or dismisses a case within this of its opening (§5.8, §5.15; not in
+     * the SOP: product default 3 working days).
+     */
+    decision: positiveOffset.default({ value: 3, unit: 'days', counting: 'workingDays' }),
+    /** The dean's office sends a confirmed act to the student within this (§5.16; default 1 working day). */
+    delivery: positiveOffset.default({ value: 1, unit: 'days', counting: 'workingDays' }),
   }),
   /** Row 12: the appeal regulation is outside the SOP; these are the product's defaults. */
   appeal: z.object({

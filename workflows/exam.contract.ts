@@ -1,3 +1,4 @@
+import { CASE_SOURCES, type CaseSource } from './violation-case.contract';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WorkingCalendar } from '../sop/calendar';
@@ -111,6 +112,27 @@ export type StepSubject =
    * Row 12: the appeal commission's recorded outcome of case `caseId`; a changed score names the
    * grade-sheet version it produced.
    */
+  /** §5.8, §5.15: the commission's decision on a case; a confirmed one names its numbered act. */
+  | {
+      kind: 'caseDecision';
+      caseId: string;
+      decision: 'confirmed' | 'dismissed';
+      act: { documentId: string; number: number; year: number; sha256: string } | null;
+      members: string[];
+    }
+  /** §5.16: the act was sent to the student's email and AIS account. */
+  | { kind: 'actDelivery'; caseId: string; documentId: string; channels: string[] }
+  /** §5.16: the student's answer to the act. */
+  | { kind: 'acknowledgement'; caseId: string; answer: 'agree' | 'disagree' | 'refuse' }
+  /** §5.16, Form 3: the numbered refusal act. */
+  | {
+      kind: 'refusalAct';
+      caseId: string;
+      documentId: string;
+      number: number;
+      year: number;
+      sha256: string;
+    }
   | {
       kind: 'appealOutcome';
       caseId: string;
@@ -385,6 +407,11 @@ export interface ExamEventRequest {
   comment?: string;
   /** The request that carried it (the Update id), for the audit log. */
   requestId?: string;
+  /**
+   * Issue 9: a violation case recorded with its student (`POST /exams/:id/cases`, case id V-n):
+   * it runs as a child workflow (workflows/violation-case.workflow.ts).
+   */
+  case?: { studentId: string; source: CaseSource };
 }
 
 export const recordExamEventUpdate = defineUpdate<ExamWorkflowState, [ExamEventRequest]>(
@@ -422,6 +449,19 @@ export function checkExamEvent(state: ExamWorkflowState, request: ExamEventReque
       'unknown-case',
       'caseId must be 1–64 letters, digits, ".", "_" or "-"',
     );
+  if (request.case !== undefined) {
+    if (request.event !== 'violationFound')
+      throw new DecideRefusedError('unknown-case', 'a case record comes with violationFound only');
+    if (!/^V-\d{1,6}$/.test(request.caseId))
+      throw new DecideRefusedError('unknown-case', 'a violation case id is V-<number>');
+    if (!(CASE_SOURCES as readonly string[]).includes(request.case.source))
+      throw new DecideRefusedError(
+        'unknown-case',
+        `case source must be ${CASE_SOURCES.join(', ')}`,
+      );
+    if (typeof request.case.studentId !== 'string' || request.case.studentId.trim() === '')
+      throw new DecideRefusedError('unknown-case', 'a case names its student');
+  }
   const hold = state.holds.find((h) => h.caseId === request.caseId);
   const stepsOf = (caseId: string) => state.steps.filter((s) => s.stepId.endsWith(`@${caseId}`));
   switch (request.event) {

@@ -2,8 +2,10 @@ import {
   ActivityFailure,
   allHandlersFinished,
   condition,
+  ParentClosePolicy,
   patched,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -40,6 +42,8 @@ import {
 } from './exam.contract';
 import { acts } from './activities';
 import { HumanTask, type TaskContext } from './human-task';
+import { violationCaseWorkflowId } from './violation-case.contract';
+import { violationCaseWorkflow } from './violation-case.workflow';
 
 /**
  * Keeps the exam's search attributes current (issue 6 "visibility"): the open step due first (or
@@ -61,15 +65,17 @@ function publish(steps: StepState[]): void {
   ]);
 }
 
-/**
- * A missed step that is itself an event (DEADLINES.md §5.16): when the student's acknowledgement of
- * the act is overdue, the Form 3 refusal act is due.
- */
 /** The patch that added ticket assignment and the seeds' reveal (issue 8). */
 const TICKET_ASSIGNMENT = 'ticket-assignment-v1';
 /** Issue 8: works coded at E, opened when the grading step is done (rows 6–8). */
 const ANONYMISED_GRADING = 'anonymised-grading-v1';
+/** Issue 9: a violation case recorded with its student runs as a child workflow. */
+const VIOLATION_CASES = 'violation-case-v1';
 
+/**
+ * A missed step that is itself an event (DEADLINES.md §5.16): when the student's acknowledgement of
+ * the act is overdue, the Form 3 refusal act is due.
+ */
 const MISSED: Partial<Record<ExamEvent, ExamEvent>> = { violationActSent: 'acknowledgementMissed' };
 
 /**
@@ -340,6 +346,28 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
         case 'violationFound':
           state.violationFound = true;
           await addHold({ caseId: request.caseId, kind: 'violationCase', by: request.actor });
+          // Issue 9 (§5.8, §5.14–§5.16): a case recorded with its student runs in its own
+          // workflow, which releases the hold when it closes. Without one (a case kept on paper)
+          // the exam's own event steps serve, as before.
+          if (request.case !== undefined && patched(VIOLATION_CASES))
+            await startChild(violationCaseWorkflow, {
+              workflowId: violationCaseWorkflowId(input.examId, request.caseId),
+              parentClosePolicy: ParentClosePolicy.ABANDON,
+              args: [
+                {
+                  examId: input.examId,
+                  caseId: request.caseId,
+                  studentId: request.case.studentId,
+                  source: request.case.source,
+                  departmentId: input.departmentId,
+                  discipline: input.discipline,
+                  examDate: input.facts.days[0],
+                  policy,
+                  calendar: input.calendar,
+                  parentWorkflowId: workflowId,
+                },
+              ],
+            });
           break;
         case 'violationActSent':
           openOnEvent('violationActSent', request.caseId);

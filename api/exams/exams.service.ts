@@ -1,5 +1,6 @@
 import { StepSubjects } from '../paperwork/step-subjects';
 import type { StepSubject } from '../../workflows/exam.contract';
+import { caseOfStep } from '../../workflows/violation-case.contract';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
@@ -497,7 +498,7 @@ export class ExamsService {
     return this.act(principal, {
       kind: 'exam',
       id: examId,
-      workflowId: examWorkflowId(examId),
+      workflowId: await this.stepWorkflowId(examId, stepId),
       chain,
       stepId,
       decision,
@@ -507,6 +508,22 @@ export class ExamsService {
       assigneeId,
       document,
     });
+  }
+
+  /**
+   * The workflow that owns an exam's step: a violation case's steps (`<step>@V-n`) run in the
+   * case's own workflow (issue 9), every other in the exam's.
+   */
+  async stepWorkflowId(examId: string, stepId: string): Promise<string> {
+    const caseId = caseOfStep(stepId);
+    if (caseId !== undefined) {
+      const rows = await this.db.query<{ workflow_id: string }[]>(
+        `SELECT workflow_id FROM violation_case WHERE exam_id = $1 AND case_id = $2`,
+        [examId, caseId],
+      );
+      if (rows[0] !== undefined) return rows[0].workflow_id;
+    }
+    return examWorkflowId(examId);
   }
 
   /**
@@ -525,7 +542,7 @@ export class ExamsService {
     return this.act(principal, {
       kind: 'exam',
       id: examId,
-      workflowId: examWorkflowId(examId),
+      workflowId: await this.stepWorkflowId(examId, stepId),
       chain,
       stepId,
       decision: 'approve',

@@ -91,7 +91,7 @@ export async function appealSubject(
   return outcomeSubject(outcomes[0]);
 }
 
-function outcomeSubject(o: OutcomeRow): StepSubject {
+function outcomeSubject(o: OutcomeRow): Extract<StepSubject, { kind: 'appealOutcome' }> {
   return {
     kind: 'appealOutcome',
     caseId: o.case_id,

@@ -97,7 +97,7 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
         table: {
           headerRows: 1,
           dontBreakRows: true,
-          widths: [14, '*', 52, 30, 40, 24, 50, 60],
+          widths: [14, '*', 52, 36, 34, 26, 46, 56],
           body: [
             [
               '#',

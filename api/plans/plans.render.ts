@@ -88,6 +88,16 @@ const TEXT = {
 
 /** The events that anchor steps, by name (also the clause catalogue's deadline expressions). */
 export const EVENT_NAMES: Record<EventStepPlan['event'], Record<Language, string>> = {
+  caseOpened: {
+    en: 'violation case opened',
+    ru: 'дело о нарушении открыто',
+    kk: 'бұзушылық ісі ашылды',
+  },
+  caseConfirmed: {
+    en: 'violation confirmed',
+    ru: 'нарушение подтверждено',
+    kk: 'бұзушылық расталды',
+  },
   violationActSent: {
     en: 'violation act sent',
     ru: 'акт о нарушении направлен',
