@@ -5,7 +5,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
-  attachments?: { filename: string; contentType: string; content: string }[];
+  /** `encoding: 'base64'` for binary content (a PDF act, a Form 4 workbook). */
+  attachments?: { filename: string; contentType: string; content: string; encoding?: 'base64' }[];
   /** Stable Message-ID (derived from the outbox key), so a duplicate delivery is recognisable. */
   messageId: string;
   headers?: Record<string, string>;

@@ -75,7 +75,12 @@ export function outboxSender({
           body_text: string;
           body_html: string | null;
           headers: Record<string, string>;
-          attachments: { filename: string; contentType: string; content: string }[];
+          attachments: {
+            filename: string;
+            contentType: string;
+            content: string;
+            encoding?: 'base64';
+          }[];
           exam_id: string;
         }[],
         number,

@@ -109,6 +109,15 @@ export async function violationCaseWorkflow(
     const delivery = open('actDelivery');
     await condition(() => delivery.done);
     if (delivery.state.status === 'approved') {
+      await acts.deliverAct({
+        examId: input.examId,
+        caseId: input.caseId,
+        workflowId,
+        runId,
+        scopeId: input.departmentId,
+        acknowledgement: input.policy.rules.violation.acknowledgement,
+        at: Date.now(),
+      });
       let refusal: HumanTask | undefined;
       // Silence: the acknowledgement turns overdue and the Form 3 refusal act falls due.
       const acknowledgement = open('violationAcknowledgement', () => {

@@ -1,5 +1,5 @@
 import { StepSubjects } from '../paperwork/step-subjects';
-import type { StepSubject } from '../../workflows/exam.contract';
+import type { ExamEventRequest, StepSubject } from '../../workflows/exam.contract';
 import { caseOfStep } from '../../workflows/violation-case.contract';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { randomUUID } from 'node:crypto';
@@ -663,7 +663,7 @@ export class ExamsService {
   async recordEvent(
     principal: Principal,
     examId: string,
-    dto: { event: ExamEventKind; caseId: string; comment?: string },
+    dto: { event: ExamEventKind; caseId: string; comment?: string; case?: ExamEventRequest['case'] },
     updateId: string,
   ) {
     const { chain } = await this.loadExam(examId);
@@ -682,6 +682,7 @@ export class ExamsService {
         actorName: principal.fullName,
         actorRoles,
         ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
+        ...(dto.case !== undefined ? { case: dto.case } : {}),
       },
       updateId,
     );

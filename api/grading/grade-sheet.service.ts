@@ -167,9 +167,10 @@ export class GradeSheetService {
     departmentId: string,
     actor: { personId: string; role: string },
     reason: string,
-    annulments: readonly Annulment[],
+    given: readonly Annulment[],
     clauses: string[],
   ) {
+    let annulments = given;
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`exam-work/${examId}`]);
     const works = await tx.query<
       {
@@ -216,6 +217,20 @@ export class GradeSheetService {
           message: `${a.studentId} did not sit the exam`,
         })),
       });
+    // §5.8, §5.16 (issue 9): a confirmed violation case annuls its student's result, with its act's
+    // number; an annulment given by the head for the same student takes precedence.
+    const confirmed = await tx.query<{ student_id: string; case_id: string; number: number }[]>(
+      `SELECT c.student_id, c.case_id, d.number FROM violation_case c
+         JOIN integrity_document d ON d.id = c.act_document
+        WHERE c.exam_id = $1 ORDER BY c.case_id`,
+      [examId],
+    );
+    for (const c of confirmed)
+      if (!annulments.some((a) => a.studentId === c.student_id) && students.has(c.student_id))
+        annulments = [
+          ...annulments,
+          { studentId: c.student_id, caseId: c.case_id, reason: `act №\u00a0${c.number}` },
+        ];
     const carried = (previous[0]?.rows ?? [])
       .filter((r) => r.annulled !== null && !annulments.some((a) => a.studentId === r.studentId))
       .map((r) => ({ studentId: r.studentId, ...r.annulled! }));
