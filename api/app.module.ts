@@ -34,6 +34,8 @@ import { QuestionListsService } from './paperwork/question-lists.service';
 import { stepSubjects } from './paperwork/subjects';
 import { AdmissionController } from './paperwork/admission.controller';
 import { AdmissionService } from './paperwork/admission.service';
+import { CasesController } from './integrity/cases.controller';
+import { CasesService } from './integrity/cases.service';
 import { AppealsController } from './grading/appeals.controller';
 import { AppealsService } from './grading/appeals.service';
 import { GradeSheetController } from './grading/grade-sheet.controller';
@@ -88,6 +90,7 @@ export class AppModule {
         GradingController,
         GradeSheetController,
         AppealsController,
+        CasesController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -230,6 +233,16 @@ export class AppModule {
             sheets: GradeSheetService,
             policy: Policy,
           ) => new AppealsService(db, exams, sheets, policy),
+          inject: [DATA_SOURCE, ExamsService, GradeSheetService, POLICY],
+        },
+        {
+          provide: CasesService,
+          useFactory: (
+            db: DataSource,
+            exams: ExamsService,
+            sheets: GradeSheetService,
+            policy: Policy,
+          ) => new CasesService(db, exams, sheets, policy),
           inject: [DATA_SOURCE, ExamsService, GradeSheetService, POLICY],
         },
       ],

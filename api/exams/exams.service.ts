@@ -663,7 +663,12 @@ export class ExamsService {
   async recordEvent(
     principal: Principal,
     examId: string,
-    dto: { event: ExamEventKind; caseId: string; comment?: string; case?: ExamEventRequest['case'] },
+    dto: {
+      event: ExamEventKind;
+      caseId: string;
+      comment?: string;
+      case?: ExamEventRequest['case'];
+    },
     updateId: string,
   ) {
     const { chain } = await this.loadExam(examId);

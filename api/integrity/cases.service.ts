@@ -78,7 +78,13 @@ interface CaseRow {
   closed_at: Date | null;
 }
 
-const text = (o: Record<string, unknown>, name: string, max: number, errors: Field[], path = name) => {
+const text = (
+  o: Record<string, unknown>,
+  name: string,
+  max: number,
+  errors: Field[],
+  path = name,
+) => {
   const v = o[name];
   if (typeof v !== 'string' || v.trim() === '' || v.length > max) {
     errors.push({ path, message: `is required: 1–${max} characters` });
@@ -134,16 +140,22 @@ export class CasesService {
     const errors: Field[] = [];
     const studentId = text(o, 'studentId', 100, errors);
     const source = o.source as CaseSource;
-    if (!(CASE_SOURCES as readonly string[]).includes(source as string))
+    if (!(CASE_SOURCES as readonly string[]).includes(source))
       errors.push({ path: 'source', message: `must be one of ${CASE_SOURCES.join(', ')}` });
     const note = typeof o.note === 'string' ? o.note.trim().slice(0, 2000) : '';
     const violations = Array.isArray(o.violations) ? o.violations : [];
     violations.forEach((v, i) => {
       if (!(VIOLATIONS as readonly unknown[]).includes(v))
-        errors.push({ path: `violations[${i}]`, message: `must be one of ${VIOLATIONS.join(', ')}` });
+        errors.push({
+          path: `violations[${i}]`,
+          message: `must be one of ${VIOLATIONS.join(', ')}`,
+        });
     });
     if (source === 'impostor' && (typeof o.impostor !== 'string' || o.impostor.trim() === ''))
-      errors.push({ path: 'impostor', message: 'is required for an impostor act: who sat the exam' });
+      errors.push({
+        path: 'impostor',
+        message: 'is required for an impostor act: who sat the exam',
+      });
     if (errors.length > 0) throw invalid(errors);
     const sat = await this.db.query<unknown[]>(
       `SELECT 1 FROM admission WHERE exam_id = $1 AND student_id = $2 AND admitted
@@ -178,7 +190,15 @@ export class CasesService {
       await tx.query(
         `INSERT INTO violation_case (exam_id, case_id, student_id, source, evidence, workflow_id, opened_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [examId, caseId, studentId, source, JSON.stringify(evidence), workflowId, principal.personId],
+        [
+          examId,
+          caseId,
+          studentId,
+          source,
+          JSON.stringify(evidence),
+          workflowId,
+          principal.personId,
+        ],
       );
       // The exam holds its recordings and starts the case's workflow; a refusal rolls back.
       const event = await this.exams.recordEvent(
@@ -191,7 +211,8 @@ export class CasesService {
         key: `case/${examId}/${caseId}/opened`,
         at: Date.now(),
         actor: principal.personId,
-        actorRole: CASE_OPENERS.find((r) => holdsIn(principal, [r], [departmentId, ...chain])) ?? null,
+        actorRole:
+          CASE_OPENERS.find((r) => holdsIn(principal, [r], [departmentId, ...chain])) ?? null,
         action: 'case.opened',
         clauses: ['§5.7', '§5.8', 'row 11'],
         scopeId: departmentId,
@@ -211,14 +232,20 @@ export class CasesService {
       members.length > 20 ||
       !members.every((m) => typeof m === 'string' && m.trim() !== '')
     )
-      throw invalid([{ path: 'members', message: 'is required: the ids of the commission members' }]);
+      throw invalid([
+        { path: 'members', message: 'is required: the ids of the commission members' },
+      ]);
     const ids = members as string[];
     const problems: Field[] = [];
-    if (new Set(ids).size !== ids.length) problems.push({ path: 'members', message: 'names a member twice' });
+    if (new Set(ids).size !== ids.length)
+      problems.push({ path: 'members', message: 'names a member twice' });
     const people = await Promise.all(ids.map((id) => findPerson(this.db, id)));
     people.forEach((p, i) => {
       if (p === undefined || !p.active)
-        problems.push({ path: `members[${i}]`, message: `${ids[i]} is not an active person of the directory` });
+        problems.push({
+          path: `members[${i}]`,
+          message: `${ids[i]} is not an active person of the directory`,
+        });
     });
     if (ids.length < minMembers)
       problems.push({
@@ -226,24 +253,45 @@ export class CasesService {
         message: `§5.8: a commission of at least ${minMembers} people (${ids.length} named)`,
       });
     for (const role of requiredRoles) {
-      const holders = new Set((await holdersCovering(this.db, role, departmentId)).map((p) => p.id));
+      const holders = new Set(
+        (await holdersCovering(this.db, role, departmentId)).map((p) => p.id),
+      );
       if (!ids.some((id) => holders.has(id)))
-        problems.push({ path: 'members', message: `§5.8: the commission includes a ${role} member` });
+        problems.push({
+          path: 'members',
+          message: `§5.8: the commission includes a ${role} member`,
+        });
     }
     if (!ids.includes(principal.personId))
-      problems.push({ path: 'members', message: 'must include you, the member recording the decision' });
+      problems.push({
+        path: 'members',
+        message: 'must include you, the member recording the decision',
+      });
     if (problems.length > 0) throw invalid(problems);
     return people as NonNullable<(typeof people)[number]>[];
   }
 
   private async positionOf(personId: string, departmentId: string): Promise<string> {
-    for (const role of ['proctor', 'testing_centre', 'deans_office', 'violation_commission', 'working_group_member'] as const)
-      if ((await holdersCovering(this.db, role, departmentId)).some((p) => p.id === personId)) return role;
+    for (const role of [
+      'proctor',
+      'testing_centre',
+      'deans_office',
+      'violation_commission',
+      'working_group_member',
+    ] as const)
+      if ((await holdersCovering(this.db, role, departmentId)).some((p) => p.id === personId))
+        return role;
     return 'member';
   }
 
   /** POST /exams/:id/cases/:caseId/decision (§5.8, §5.15): confirmed (a numbered act) or dismissed. */
-  async decide(principal: Principal, examId: string, caseId: string, body: unknown, updateId: string) {
+  async decide(
+    principal: Principal,
+    examId: string,
+    caseId: string,
+    body: unknown,
+    updateId: string,
+  ) {
     const { exam, departmentId, chain } = await this.context(principal, examId);
     this.forbid(principal, CASE_DECIDERS, chain, 'deciding a violation case (§5.8)');
     const o = objectOf(body);
@@ -255,7 +303,11 @@ export class CasesService {
     const language: DocumentLanguage = o.language === 'ru' ? 'ru' : 'kk';
     const student = objectOf(o.student);
     if (decision === 'confirmed') {
-      if (!Number.isInteger(student.year) || (student.year as number) < 1 || (student.year as number) > 7)
+      if (
+        !Number.isInteger(student.year) ||
+        (student.year as number) < 1 ||
+        (student.year as number) > 7
+      )
         errors.push({ path: 'student.year', message: 'is required: the year of study (1–7)' });
       text(student, 'group', 50, errors, 'student.group');
     }
@@ -267,13 +319,18 @@ export class CasesService {
     return this.db.transaction(async (tx) => {
       const row = await this.caseRow(tx, examId, caseId, true);
       if (row.status !== 'open' || row.decided_at !== null)
-        throw conflict(`§5.8: case ${caseId} is already decided (${row.status})`, { clauses: ['§5.8'] });
+        throw conflict(`§5.8: case ${caseId} is already decided (${row.status})`, {
+          clauses: ['§5.8'],
+        });
       const studentPerson = await findPerson(tx, row.student_id);
       const at = Date.now();
       let act: { documentId: string; number: number; year: number; sha256: string } | null = null;
       const members = people.map((p) => p.id);
       const positions = await Promise.all(members.map((id) => this.positionOf(id, departmentId)));
-      const drawnUpBy: ActPerson[] = people.map((p, i) => ({ name: p.fullName, position: positions[i] }));
+      const drawnUpBy: ActPerson[] = people.map((p, i) => ({
+        name: p.fullName,
+        position: positions[i],
+      }));
       let issued: Awaited<ReturnType<typeof issueDocument>> | undefined;
       if (decision === 'confirmed') {
         const date = dateInZone(this.policy.timeZone, at);
@@ -283,7 +340,13 @@ export class CasesService {
           year: student.year as number,
           group: String(student.group).trim(),
         };
-        const evidence = row.evidence as { violations?: Violation[]; note?: string; impostor?: string; recording?: string; time?: string };
+        const evidence = row.evidence as {
+          violations?: Violation[];
+          note?: string;
+          impostor?: string;
+          recording?: string;
+          time?: string;
+        };
         try {
           issued = await issueDocument(tx, {
             ...(row.source === 'impostor'
@@ -326,7 +389,12 @@ export class CasesService {
             throw invalid(error.problems.map((p) => ({ path: 'act', message: p })));
           throw error;
         }
-        act = { documentId: issued.id, number: issued.number, year: issued.year, sha256: issued.sha256 };
+        act = {
+          documentId: issued.id,
+          number: issued.number,
+          year: issued.year,
+          sha256: issued.sha256,
+        };
       }
       await tx.query(
         `UPDATE violation_case SET commission = $3, decision_reason = $4, act_document = $5
@@ -378,7 +446,14 @@ export class CasesService {
         scopeId: departmentId,
         examId,
         stepId: `caseDecision@${caseId}`,
-        after: { caseId, decision, reason, members, act, gradeSheetVersion: gradeSheet?.version ?? null },
+        after: {
+          caseId,
+          decision,
+          reason,
+          members,
+          act,
+          gradeSheetVersion: gradeSheet?.version ?? null,
+        },
       });
       return { examId, caseId, decision, reason, members, act, gradeSheet, step };
     });
@@ -387,7 +462,7 @@ export class CasesService {
   /** POST /exams/:id/cases/:caseId/delivery (§5.16): the dean's office sends the act. */
   async deliver(principal: Principal, examId: string, caseId: string, updateId: string) {
     const { chain } = await this.context(principal, examId);
-    this.forbid(principal, ACT_SENDERS, chain, "sending the act to the student (§5.16)");
+    this.forbid(principal, ACT_SENDERS, chain, 'sending the act to the student (§5.16)');
     const row = await this.caseRow(this.db, examId, caseId);
     if (row.act_document === null)
       throw conflict(`§5.16: case ${caseId} has no confirmed act to send`, { clauses: ['§5.16'] });
@@ -403,9 +478,16 @@ export class CasesService {
   }
 
   /** POST /exams/:id/cases/:caseId/acknowledgement (§5.16): the student's answer, their own case only. */
-  async acknowledge(principal: Principal, examId: string, caseId: string, body: unknown, updateId: string) {
+  async acknowledge(
+    principal: Principal,
+    examId: string,
+    caseId: string,
+    body: unknown,
+    updateId: string,
+  ) {
     const row = await this.caseRow(this.db, examId, caseId);
-    if (row.student_id !== principal.personId) throw notFound(`exam ${examId} has no case ${caseId}`);
+    if (row.student_id !== principal.personId)
+      throw notFound(`exam ${examId} has no case ${caseId}`);
     const o = objectOf(body);
     const answer = o.answer as Acknowledgement;
     if (!(ACKNOWLEDGEMENTS as readonly unknown[]).includes(answer))
@@ -437,21 +519,32 @@ export class CasesService {
   }
 
   /** POST /exams/:id/cases/:caseId/refusal-act (§5.16, Form 3): three people certify the refusal. */
-  async refusalAct(principal: Principal, examId: string, caseId: string, body: unknown, updateId: string) {
+  async refusalAct(
+    principal: Principal,
+    examId: string,
+    caseId: string,
+    body: unknown,
+    updateId: string,
+  ) {
     const { departmentId, chain } = await this.context(principal, examId);
     this.forbid(principal, CASE_DECIDERS, chain, 'drawing up the Form 3 refusal act (§5.16)');
     const o = objectOf(body);
     const errors: Field[] = [];
     const person = (v: unknown, path: string): ActPerson => {
       const p = objectOf(v);
-      return { name: text(p, 'name', 200, errors, `${path}.name`), position: text(p, 'position', 200, errors, `${path}.position`) };
+      return {
+        name: text(p, 'name', 200, errors, `${path}.name`),
+        position: text(p, 'position', 200, errors, `${path}.position`),
+      };
     };
     const certifiedBy = person(o.certifiedBy, 'certifiedBy');
     const witnesses = Array.isArray(o.witnesses) ? o.witnesses : [];
-    if (witnesses.length !== 2) errors.push({ path: 'witnesses', message: 'Form 3: two witnesses (three people in all)' });
+    if (witnesses.length !== 2)
+      errors.push({ path: 'witnesses', message: 'Form 3: two witnesses (three people in all)' });
     const w = witnesses.slice(0, 2).map((x, i) => person(x, `witnesses[${i}]`));
     const student = objectOf(o.student);
-    if (!Number.isInteger(student.year)) errors.push({ path: 'student.year', message: 'is required: the year of study' });
+    if (!Number.isInteger(student.year))
+      errors.push({ path: 'student.year', message: 'is required: the year of study' });
     text(student, 'group', 50, errors, 'student.group');
     if (errors.length > 0) throw invalid(errors);
     const language: DocumentLanguage = o.language === 'ru' ? 'ru' : 'kk';
@@ -460,7 +553,9 @@ export class CasesService {
     return this.db.transaction(async (tx) => {
       const row = await this.caseRow(tx, examId, caseId, true);
       if (row.act_document === null || row.refusal_document !== null)
-        throw conflict(`§5.16: case ${caseId} has no act awaiting a refusal act`, { clauses: ['§5.16'] });
+        throw conflict(`§5.16: case ${caseId} has no act awaiting a refusal act`, {
+          clauses: ['§5.16'],
+        });
       const act = await readDocument(tx, row.act_document);
       const studentPerson = await findPerson(tx, row.student_id);
       const at = Date.now();
@@ -496,12 +591,29 @@ export class CasesService {
         principal,
         examId,
         `refusalAct@${caseId}`,
-        { kind: 'refusalAct', caseId, documentId: issued.id, number: issued.number, year: issued.year, sha256: issued.sha256 },
+        {
+          kind: 'refusalAct',
+          caseId,
+          documentId: issued.id,
+          number: issued.number,
+          year: issued.year,
+          sha256: issued.sha256,
+        },
         `Form 3 №\u00a0${issued.number}`,
         updateId,
       );
       if (issued.audit !== undefined) await appendAudit(tx, issued.audit);
-      return { examId, caseId, document: { id: issued.id, number: issued.number, year: issued.year, sha256: issued.sha256 }, step };
+      return {
+        examId,
+        caseId,
+        document: {
+          id: issued.id,
+          number: issued.number,
+          year: issued.year,
+          sha256: issued.sha256,
+        },
+        step,
+      };
     });
   }
 
@@ -509,7 +621,9 @@ export class CasesService {
   async list(principal: Principal, examId: string) {
     const { departmentId, chain } = await this.context(principal, examId);
     this.forbid(principal, CASE_READERS, chain, "reading the exam's violation cases");
-    const rows = await this.db.query<(CaseRow & { full_name: string; act_number: number | null })[]>(
+    const rows = await this.db.query<
+      (CaseRow & { full_name: string; act_number: number | null })[]
+    >(
       `SELECT c.*, p.full_name, d.number AS act_number FROM violation_case c
          JOIN person p ON p.id = c.student_id LEFT JOIN integrity_document d ON d.id = c.act_document
         WHERE c.exam_id = $1 ORDER BY c.opened_at, c.case_id`,
@@ -537,20 +651,27 @@ export class CasesService {
     );
     return {
       ...this.item(row),
-      steps: steps.map((s) => ({ stepId: s.step_id, status: s.status, dueAt: s.due_at.toISOString() })),
+      steps: steps.map((s) => ({
+        stepId: s.step_id,
+        status: s.status,
+        dueAt: s.due_at.toISOString(),
+      })),
     };
   }
 
   /** GET /exams/:id/documents/:documentId.pdf: a case's act to its readers and its student. */
   async document(principal: Principal, examId: string, documentId: string) {
     const doc = await readDocument(this.db, documentId);
-    if (doc === undefined || doc.examId !== examId) throw notFound(`exam ${examId} has no document ${documentId}`);
+    if (doc === undefined || doc.examId !== examId)
+      throw notFound(`exam ${examId} has no document ${documentId}`);
     const own =
       doc.caseId !== null &&
-      (await this.db.query<unknown[]>(
-        `SELECT 1 FROM violation_case WHERE exam_id = $1 AND case_id = $2 AND student_id = $3`,
-        [examId, doc.caseId, principal.personId],
-      )).length > 0;
+      (
+        await this.db.query<unknown[]>(
+          `SELECT 1 FROM violation_case WHERE exam_id = $1 AND case_id = $2 AND student_id = $3`,
+          [examId, doc.caseId, principal.personId],
+        )
+      ).length > 0;
     if (!own) {
       const { chain } = await this.context(principal, examId);
       this.forbid(principal, CASE_READERS, chain, 'reading an integrity document');

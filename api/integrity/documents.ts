@@ -144,6 +144,11 @@ export type IssueDocumentInput = DocumentContent & {
   caseId?: string | null;
   /** Who issues it (a person's directory id, `system:workflow`). */
   createdBy: string;
+  /**
+   * Return the audit record instead of appending it: for a caller that sends a workflow Update in
+   * the same transaction, whose own record needs the audit chain's lock (append it after).
+   */
+  deferAudit?: boolean;
   /** More of the audit record, where the caller has it. */
   audit?: Pick<
     AuditEntry,
@@ -159,6 +164,8 @@ export interface IssuedDocument {
   pdf: Buffer;
   /** True when the key had already issued this document (nothing new was numbered). */
   repeated: boolean;
+  /** With `deferAudit`: the document.issued record, for the caller to append. */
+  audit?: AuditEntry;
 }
 
 export type IntegrityDocument = DocumentContent & {
@@ -320,7 +327,7 @@ export async function issueDocument(
       input.createdBy,
     ],
   );
-  await appendAudit(tx, {
+  const record: AuditEntry = {
     ...input.audit,
     key: auditKey,
     at,
@@ -328,8 +335,11 @@ export async function issueDocument(
     action: 'document.issued',
     clauses: DOCUMENT_CLAUSES[input.kind],
     examId: input.examId ?? null,
-    after: { documentId: id, kind: input.kind, number, year, sha256 },
-  });
+    after: { documentId: id, kind: input.kind, number, year, sha256, caseId: input.caseId ?? null },
+  };
+  if (input.deferAudit === true)
+    return { id, number, year, sha256, pdf, repeated: false, audit: record };
+  await appendAudit(tx, record);
   return { id, number, year, sha256, pdf, repeated: false };
 }
 

@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { caseOfStep } from '../../workflows/violation-case.contract';
+import { ProblemException } from '../common/problem';
 import type { SopService } from '../plans/sop.service';
 import { questionListSubject } from './question-lists.service';
 import { admissionSubject } from './admission.service';
@@ -51,8 +53,33 @@ export function stepSubjects(db: DataSource, sop: SopService): StepSubjects {
     // §5.19, row 9: the reconciled grade sheet; row 10: the version the registrar exported.
     gradeSheet: (examId: string) => gradeSheetSubject(db, examId),
     gradeSheetExport: (examId: string) => gradeSheetExportSubject(db, examId),
+    // Issue 9: a case recorded in Emtihan is decided through its own routes, which record the
+    // documents; a case kept on paper (an event without a case record) approves as any step.
+    caseDecision: caseRoute(db, 'decision'),
+    actDelivery: caseRoute(db, 'delivery'),
+    violationAcknowledgement: caseRoute(db, 'acknowledgement'),
+    refusalAct: caseRoute(db, 'refusal-act'),
     // Row 12: the appeal commission's recorded outcome of the case (`appealDecision@<case>`).
     appealDecision: (examId: string, key: string) =>
       appealSubject(db, examId, key.slice(key.indexOf('@') + 1)),
   });
+}
+
+/** A case step's approval goes through the case's route (issue 9), when the case is recorded. */
+function caseRoute(db: DataSource, route: string) {
+  return async (examId: string, key: string): Promise<undefined> => {
+    const caseId = caseOfStep(key);
+    if (caseId === undefined) return undefined;
+    const rows = await db.query<unknown[]>(
+      `SELECT 1 FROM violation_case WHERE exam_id = $1 AND case_id = $2`,
+      [examId, caseId],
+    );
+    if (rows.length > 0)
+      throw new ProblemException({
+        status: 422,
+        detail: `§5.8, §5.16: ${key} is decided with POST /exams/${examId}/cases/${caseId}/${route}, which records its documents`,
+        clauses: ['§5.8', '§5.16'],
+      });
+    return undefined;
+  };
 }

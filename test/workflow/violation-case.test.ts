@@ -1,0 +1,244 @@
+import { AuthService } from '../../api/auth/auth.service';
+import { examStateQuery } from '../../workflows/exam.contract';
+import { caseStateQuery, violationCaseWorkflowId } from '../../workflows/violation-case.contract';
+import { admit, insertStudents } from '../assignment-fixture';
+import { caughtMail, uniqueId, waitFor } from '../support';
+import { useApiOver } from './api-over';
+import { onlySteps } from './policies';
+import { skipTo, startExam, useTimeSkipping } from './time-skipping';
+
+/**
+ * Issue 9 on the time-skipping server through the real API: a violation case in its own workflow —
+ * the commission's composition checked (§5.8), a confirmed act numbered and the result annulled,
+ * the act sent to the student by email and AIS (§5.16), the student's silence making Form 3 due,
+ * and the recordings kept past three months until the case closes (§5.7).
+ */
+const DOCUMENT_KEY = Buffer.alloc(32, 7).toString('base64');
+const ctx = useTimeSkipping();
+const api = useApiOver(ctx, DOCUMENT_KEY);
+const POLICY = onlySteps([
+  'grading',
+  'gradeSheet',
+  'videoPurge',
+  'caseDecision',
+  'actDelivery',
+  'violationAcknowledgement',
+  'refusalAct',
+]);
+const PASSWORD = 'correct horse battery staple';
+
+test('§5.7, §5.8, §5.16, Form 2, Form 3, row 11: a confirmed case annuls the grade, silence makes Form 3 due, and the recordings are kept until the case closes', async () => {
+  const examId = uniqueId('case');
+  const { handle, dir } = await startExam(ctx, examId, { policy: POLICY, days: ['2027-06-15'] });
+  const hash = await AuthService.hashPassword(PASSWORD);
+  const students = (await insertStudents(ctx.db, examId, dir.departmentId, 3, hash)).map((s) => ({
+    ...s,
+    password: PASSWORD,
+  }));
+  await admit(
+    ctx.db,
+    examId,
+    dir.head.id,
+    students.map((s) => ({ studentId: s.id })),
+  );
+  const who = (role: keyof typeof dir.byRole) => dir.byRole[role]!;
+  const [proctor, centre, deans, integrity, examiner] = [
+    who('proctor'),
+    who('testing_centre'),
+    who('deans_office'),
+    who('violation_commission'),
+    who('examiner'),
+  ];
+  const offender = students[0];
+  const caseState = () =>
+    ctx.env.client.workflow.getHandle(violationCaseWorkflowId(examId, 'V-1')).query(caseStateQuery);
+  const stepOpen = (key: string) =>
+    waitFor(
+      `${key} to open`,
+      async () => {
+        const s = (await caseState()).steps.find((x) => x.stepId === key);
+        return s !== undefined && ['open', 'overdue'].includes(s.status) ? s : undefined;
+      },
+      30_000,
+    );
+
+  // The exam ends; a proctor opens the case from a "drawn" Form 4 row (row 11).
+  await skipTo(ctx.env, Date.parse('2027-06-15T12:05:00+05:00'));
+  const early = await api.http('POST', `/exams/${examId}/cases`, {
+    as: proctor,
+    body: { studentId: offender.id, source: 'teleport' },
+  });
+  expect([early.status, (early.body.errors as { path: string }[])[0].path]).toEqual([
+    400,
+    'source',
+  ]);
+  const opened = await api.http('POST', `/exams/${examId}/cases`, {
+    as: proctor,
+    body: { studentId: offender.id, source: 'form4', violations: ['mobile_phone'], time: '10:15' },
+  });
+  expect(opened.status === 201 ? 201 : opened.text).toBe(201);
+  expect(opened.body).toMatchObject({ caseId: 'V-1' });
+  expect((await handle.query(examStateQuery)).holds).toEqual([
+    expect.objectContaining({ caseId: 'V-1', kind: 'violationCase' }),
+  ]);
+  await stepOpen('caseDecision@V-1');
+
+  // §5.8: two people, or three without the dean's office, are not the commission.
+  const decide = (members: string[]) =>
+    api.http('POST', `/exams/${examId}/cases/V-1/decision`, {
+      as: integrity,
+      body: {
+        decision: 'confirmed',
+        reason: 'телефон қолданды',
+        members,
+        student: { year: 2, group: 'ЖМ-21-01' },
+      },
+    });
+  const two = await decide([integrity.id, proctor.id]);
+  expect(two.status).toBe(400);
+  expect(two.text).toContain('at least 3');
+  const noDeans = await decide([integrity.id, proctor.id, centre.id]);
+  expect(noDeans.status).toBe(400);
+  expect(noDeans.text).toContain('deans_office');
+  const confirmed = await decide([integrity.id, proctor.id, centre.id, deans.id]);
+  expect(confirmed.status === 201 ? 201 : confirmed.text).toBe(201);
+  const act = confirmed.body.act as { number: number; sha256: string; documentId: string };
+  expect(act.number).toBeGreaterThan(0);
+  const stored = await ctx.db.query<{ sha256: string; kind: string }[]>(
+    `SELECT sha256, kind FROM integrity_document WHERE id = $1`,
+    [act.documentId],
+  );
+  expect(stored).toEqual([{ sha256: act.sha256, kind: 'form2' }]);
+
+  // §5.8: the confirmed act annuls the result on the grade sheet, with its number.
+  await waitFor(
+    'the works to be coded',
+    async () =>
+      (await ctx.db.query<unknown[]>(`SELECT 1 FROM exam_work WHERE exam_id = $1`, [examId]))
+        .length === 3,
+    30_000,
+  );
+  const works = (await api.http('GET', `/exams/${examId}/works`, { as: examiner })).body.items as {
+    code: string;
+  }[];
+  await api.http('POST', `/exams/${examId}/grades`, {
+    as: examiner,
+    body: works.map((w) => ({ code: w.code, score: 90 })),
+  });
+  await api.http('POST', `/exams/${examId}/steps/grading/approve`, { as: examiner, body: {} });
+  const formed = await waitFor(
+    'the codes to open and the sheet to form',
+    async () => {
+      const r = await api.http('POST', `/exams/${examId}/grade-sheets`, { as: dir.head, body: {} });
+      return r.status === 201 ? r : undefined;
+    },
+    30_000,
+  );
+  const sheet = await api.http(
+    'GET',
+    `/exams/${examId}/grade-sheets/${String(formed.body.version)}`,
+    {
+      as: dir.head,
+    },
+  );
+  const rows = sheet.body.rows as {
+    studentId: string;
+    score: number;
+    annulled: { caseId: string; reason: string } | null;
+  }[];
+  expect(rows.find((r) => r.studentId === offender.id)).toMatchObject({
+    score: 0,
+    annulled: { caseId: 'V-1', reason: `act №\u00a0${act.number}` },
+  });
+  expect(rows.filter((r) => r.annulled === null).map((r) => r.score)).toEqual([90, 90]);
+
+  // §5.16: the dean's office sends the act: the student's email (the PDF attached) and AIS.
+  await stepOpen('actDelivery@V-1');
+  const sent = await api.http('POST', `/exams/${examId}/cases/V-1/delivery`, { as: deans });
+  expect(sent.status === 201 ? 201 : sent.text).toBe(201);
+  const mail = await waitFor(
+    'the act in the mailbox',
+    async () => (await caughtMail(`act/${examId}/V-1`))[0],
+    30_000,
+  );
+  expect(mail.mail.to).toBeDefined();
+  expect(mail.mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+    [`act-${act.number}.pdf`, 'application/pdf'],
+  ]);
+  const ais = await ctx.db.query<{ person_id: string }[]>(
+    `SELECT person_id FROM ais_message WHERE exam_id = $1`,
+    [examId],
+  );
+  expect(ais).toEqual([{ person_id: offender.id }]);
+  // Another student cannot answer the act.
+  expect(
+    (
+      await api.http('POST', `/exams/${examId}/cases/V-1/acknowledgement`, {
+        as: students[1],
+        body: { answer: 'agree' },
+      })
+    ).status,
+  ).toBe(404);
+
+  // The student stays silent: after 3 days the Form 3 refusal act falls due (§5.16).
+  await stepOpen('violationAcknowledgement@V-1');
+  await skipTo(ctx.env, Date.parse('2027-06-20T12:00:00+05:00'));
+  await stepOpen('refusalAct@V-1');
+
+  // §5.7: three months pass with the case open: the recordings are held, not deleted.
+  await skipTo(ctx.env, Date.parse('2027-09-17T12:00:00+05:00'));
+  const held = await waitFor(
+    'the purge to be held',
+    async () => {
+      const purge = (await handle.query(examStateQuery)).steps.find(
+        (s) => s.ruleId === 'videoPurge',
+      );
+      return purge?.status === 'held' ? purge : undefined;
+    },
+    30_000,
+  );
+  expect(held.status).toBe('held');
+
+  // Form 3, certified before two witnesses: the case closes, the hold ends, the recordings go.
+  const form3 = await api.http('POST', `/exams/${examId}/cases/V-1/refusal-act`, {
+    as: integrity,
+    body: {
+      certifiedBy: { name: 'Integrity Commission', position: 'комиссия төрағасы' },
+      witnesses: [
+        { name: 'Proctor One', position: 'проктор' },
+        { name: "Dean's Office", position: 'деканат маманы' },
+      ],
+      student: { year: 2, group: 'ЖМ-21-01' },
+    },
+  });
+  expect(form3.status === 201 ? 201 : form3.text).toBe(201);
+  const purged = await waitFor(
+    'the purge after the case closed',
+    async () => {
+      const purge = (await handle.query(examStateQuery)).steps.find(
+        (s) => s.ruleId === 'videoPurge',
+      );
+      return purge?.status === 'done' ? purge : undefined;
+    },
+    30_000,
+  );
+  expect(purged.status).toBe('done');
+  const audit = await ctx.db.query<{ action: string; clauses: string[] }[]>(
+    `SELECT action, clauses FROM audit_log WHERE exam_id = $1 AND action LIKE 'case.%' ORDER BY seq`,
+    [examId],
+  );
+  expect(audit.map((a) => a.action)).toEqual(
+    expect.arrayContaining([
+      'case.opened',
+      'case.decided',
+      'case.confirmed',
+      'case.act-delivered',
+      'case.closed',
+    ]),
+  );
+  expect(audit.find((a) => a.action === 'case.decided')?.clauses).toEqual([
+    '§5.8',
+    '§5.15',
+    'Form 2',
+  ]);
+});
