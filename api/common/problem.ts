@@ -103,3 +103,12 @@ export function toProblem(exception: unknown): Problem {
     detail: 'An unexpected error occurred; it has been logged.',
   };
 }
+
+/** A 400 listing every field's problem (`errors[].path` names the field). */
+export function invalidFields(errors: { path: string; message: string }[]): ProblemException {
+  return new ProblemException({
+    status: 400,
+    detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+    errors,
+  });
+}

@@ -63,6 +63,34 @@ export function reply(
   return answer.body;
 }
 
+/**
+ * A write acted once per Idempotency-Key (required): a repeat answers the first answer. `act`
+ * gets an Update id derived from the route, the caller and the key, so a workflow sees a repeat
+ * as the same Update.
+ */
+export async function actOnce(
+  idempotency: IdempotencyService,
+  res: Response,
+  request: { principal: Principal; route: string; rawKey: string | undefined; body: unknown },
+  status: number,
+  act: (updateId: string) => Promise<unknown>,
+): Promise<unknown> {
+  const { principal, route } = request;
+  const key = requireKey(request.rawKey, true)!;
+  return reply(
+    res,
+    await idempotency.run(
+      `${principal.personId} ${route}`,
+      key,
+      request.body ?? null,
+      async () => ({
+        status,
+        body: await act(`${route}/${principal.personId}/${key}`),
+      }),
+    ),
+  );
+}
+
 @ApiTags('exams')
 @ApiBearerAuth()
 @Controller()

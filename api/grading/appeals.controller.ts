@@ -12,7 +12,7 @@ import { Allow, CurrentPrincipal } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { badRequest } from '../common/problem';
-import { IDEMPOTENCY_REQUIRED, reply, requireKey } from '../exams/exams.controller';
+import { actOnce, IDEMPOTENCY_REQUIRED } from '../exams/exams.controller';
 import { APPEAL_DECIDERS, APPEAL_FILERS, APPEAL_READERS, AppealsService } from './appeals.service';
 
 const CASE_ID = /^AP-\d{1,6}$/;
@@ -30,25 +30,6 @@ export class AppealsController {
     @Inject(AppealsService) private readonly appeals: AppealsService,
     @Inject(IdempotencyService) private readonly idempotency: IdempotencyService,
   ) {}
-
-  private async once(
-    principal: Principal,
-    route: string,
-    rawKey: string | undefined,
-    body: unknown,
-    status: number,
-    res: Response,
-    act: (updateId: string) => Promise<unknown>,
-  ) {
-    const key = requireKey(rawKey, true)!;
-    return reply(
-      res,
-      await this.idempotency.run(`${principal.personId} ${route}`, key, body ?? null, async () => ({
-        status,
-        body: await act(`${route}/${principal.personId}/${key}`),
-      })),
-    );
-  }
 
   @Post('appeals')
   @Allow(...APPEAL_FILERS)
@@ -84,8 +65,12 @@ export class AppealsController {
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
-    return this.once(principal, `POST /exams/${id}/appeals`, rawKey, body, 201, res, (updateId) =>
-      this.appeals.file(principal, id, body, updateId),
+    return actOnce(
+      this.idempotency,
+      res,
+      { principal, route: `POST /exams/${id}/appeals`, rawKey, body },
+      201,
+      (updateId) => this.appeals.file(principal, id, body, updateId),
     );
   }
 
@@ -136,13 +121,11 @@ export class AppealsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     if (!CASE_ID.test(caseId)) throw badRequest('caseId', 'must look like AP-1');
-    return this.once(
-      principal,
-      `POST /exams/${id}/appeals/${caseId}/outcome`,
-      rawKey,
-      body,
-      201,
+    return actOnce(
+      this.idempotency,
       res,
+      { principal, route: `POST /exams/${id}/appeals/${caseId}/outcome`, rawKey, body },
+      201,
       (updateId) => this.appeals.decide(principal, id, caseId, body, updateId),
     );
   }

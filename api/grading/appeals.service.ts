@@ -6,7 +6,7 @@ import type { Policy, Role } from '../../sop/policy';
 import type { StepSubject } from '../../workflows/exam.contract';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { holdsIn, type Principal } from '../auth/principal';
-import { conflict, notFound, ProblemException } from '../common/problem';
+import { conflict, invalidFields, notFound, ProblemException } from '../common/problem';
 import { holdersCovering } from '../directory/directory.repository';
 import type { ExamsService } from '../exams/exams.service';
 import { documentHash } from '../paperwork/documents';
@@ -31,12 +31,7 @@ export const APPEAL_READERS: Role[] = [
 ];
 
 type Field = { path: string; message: string };
-const invalid = (errors: Field[]) =>
-  new ProblemException({
-    status: 400,
-    detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-    errors,
-  });
+const invalid = invalidFields;
 
 interface AppealRow {
   exam_id: string;

@@ -25,7 +25,7 @@ import { Allow, CurrentPrincipal } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { badRequest } from '../common/problem';
-import { IDEMPOTENCY_REQUIRED, reply, requireKey } from '../exams/exams.controller';
+import { actOnce, IDEMPOTENCY_REQUIRED } from '../exams/exams.controller';
 import { STATEMENT_LANGUAGES, type StatementLanguage } from './grade-sheet.pdf';
 import {
   GradeSheetService,
@@ -53,30 +53,6 @@ export class GradeSheetController {
     @Inject(GradeSheetService) private readonly sheets: GradeSheetService,
     @Inject(IdempotencyService) private readonly idempotency: IdempotencyService,
   ) {}
-
-  private async once(
-    principal: Principal,
-    route: string,
-    rawKey: string | undefined,
-    body: unknown,
-    res: Response,
-    status: number,
-    act: () => Promise<unknown>,
-  ): Promise<unknown> {
-    const key = requireKey(rawKey, true);
-    return reply(
-      res,
-      await this.idempotency.run(
-        `${principal.personId} ${route}`,
-        key!,
-        body ?? null,
-        async () => ({
-          status,
-          body: await act(),
-        }),
-      ),
-    );
-  }
 
   @Post()
   @Allow(...SHEET_FORMERS)
@@ -115,8 +91,12 @@ export class GradeSheetController {
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
-    return this.once(principal, `POST /exams/${id}/grade-sheets`, rawKey, body, res, 201, () =>
-      this.sheets.form(principal, id, body),
+    return actOnce(
+      this.idempotency,
+      res,
+      { principal, route: `POST /exams/${id}/grade-sheets`, rawKey, body },
+      201,
+      () => this.sheets.form(principal, id, body),
     );
   }
 
@@ -150,12 +130,10 @@ export class GradeSheetController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const v = versionOf(version);
-    return this.once(
-      principal,
-      `POST /exams/${id}/grade-sheets/${v}/confirm`,
-      rawKey,
-      body,
+    return actOnce(
+      this.idempotency,
       res,
+      { principal, route: `POST /exams/${id}/grade-sheets/${v}/confirm`, rawKey, body },
       200,
       () => this.sheets.confirm(principal, id, v, body),
     );

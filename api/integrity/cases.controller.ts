@@ -13,7 +13,7 @@ import { Allow, CurrentPrincipal } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { IdempotencyService } from '../common/idempotency.service';
 import { badRequest } from '../common/problem';
-import { IDEMPOTENCY_REQUIRED, reply, requireKey } from '../exams/exams.controller';
+import { actOnce, IDEMPOTENCY_REQUIRED } from '../exams/exams.controller';
 import {
   ACT_SENDERS,
   CASE_DECIDERS,
@@ -41,24 +41,6 @@ export class CasesController {
     @Inject(CasesService) private readonly cases: CasesService,
     @Inject(IdempotencyService) private readonly idempotency: IdempotencyService,
   ) {}
-
-  private async once(
-    principal: Principal,
-    route: string,
-    rawKey: string | undefined,
-    body: unknown,
-    res: Response,
-    act: (updateId: string) => Promise<unknown>,
-  ) {
-    const key = requireKey(rawKey, true)!;
-    return reply(
-      res,
-      await this.idempotency.run(`${principal.personId} ${route}`, key, body ?? null, async () => ({
-        status: 201,
-        body: await act(`${route}/${principal.personId}/${key}`),
-      })),
-    );
-  }
 
   @Post('cases')
   @Allow(...CASE_OPENERS)
@@ -108,8 +90,12 @@ export class CasesController {
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
-    return this.once(principal, `POST /exams/${id}/cases`, rawKey, body, res, (u) =>
-      this.cases.open(principal, id, body, u),
+    return actOnce(
+      this.idempotency,
+      res,
+      { principal, route: `POST /exams/${id}/cases`, rawKey, body: body },
+      201,
+      (u) => this.cases.open(principal, id, body, u),
     );
   }
 
@@ -152,8 +138,12 @@ export class CasesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const c = caseOf(caseId);
-    return this.once(principal, `POST /exams/${id}/cases/${c}/decision`, rawKey, body, res, (u) =>
-      this.cases.decide(principal, id, c, body, u),
+    return actOnce(
+      this.idempotency,
+      res,
+      { principal, route: `POST /exams/${id}/cases/${c}/decision`, rawKey, body: body },
+      201,
+      (u) => this.cases.decide(principal, id, c, body, u),
     );
   }
 
@@ -174,8 +164,12 @@ export class CasesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const c = caseOf(caseId);
-    return this.once(principal, `POST /exams/${id}/cases/${c}/delivery`, rawKey, {}, res, (u) =>
-      this.cases.deliver(principal, id, c, u),
+    return actOnce(
+      this.idempotency,
+      res,
+      { principal, route: `POST /exams/${id}/cases/${c}/delivery`, rawKey, body: {} },
+      201,
+      (u) => this.cases.deliver(principal, id, c, u),
     );
   }
 
@@ -207,12 +201,11 @@ export class CasesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const c = caseOf(caseId);
-    return this.once(
-      principal,
-      `POST /exams/${id}/cases/${c}/acknowledgement`,
-      rawKey,
-      body,
+    return actOnce(
+      this.idempotency,
       res,
+      { principal, route: `POST /exams/${id}/cases/${c}/acknowledgement`, rawKey, body: body },
+      201,
       (u) => this.cases.acknowledge(principal, id, c, body, u),
     );
   }
@@ -236,12 +229,11 @@ export class CasesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<unknown> {
     const c = caseOf(caseId);
-    return this.once(
-      principal,
-      `POST /exams/${id}/cases/${c}/refusal-act`,
-      rawKey,
-      body,
+    return actOnce(
+      this.idempotency,
       res,
+      { principal, route: `POST /exams/${id}/cases/${c}/refusal-act`, rawKey, body: body },
+      201,
       (u) => this.cases.refusalAct(principal, id, c, body, u),
     );
   }

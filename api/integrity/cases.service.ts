@@ -11,7 +11,7 @@ import {
 } from '../../workflows/violation-case.contract';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { holdsIn, type Principal } from '../auth/principal';
-import { conflict, notFound, ProblemException } from '../common/problem';
+import { conflict, invalidFields, notFound, ProblemException } from '../common/problem';
 import { dateInZone } from '../common/time';
 import { findPerson, holdersCovering, unitChain } from '../directory/directory.repository';
 import type { ExamsService } from '../exams/exams.service';
@@ -51,12 +51,7 @@ export const CASE_READERS: Role[] = [
   'auditor',
 ];
 
-const invalid = (errors: Field[]) =>
-  new ProblemException({
-    status: 400,
-    detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-    errors,
-  });
+const invalid = invalidFields;
 
 interface CaseRow {
   exam_id: string;

@@ -225,6 +225,19 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
     auditor: 'allow',
   },
   'GET /exams/{id}/my-grade': signedIn,
+  // Violation cases (issue 9): opened by proctors, the working group or the testing centre,
+  // decided by the integrity commission, sent by the dean's office (none of these callers);
+  // answered by the case's student (400 here: no such case id form); read by the commission, the
+  // working group, the school, the testing centre, the registrar and auditors; one case and a
+  // document by its readers and its student (400/404 here).
+  'POST /exams/{id}/cases': everyone('deny'),
+  'POST /exams/{id}/cases/{caseId}/decision': everyone('deny'),
+  'POST /exams/{id}/cases/{caseId}/delivery': everyone('deny'),
+  'POST /exams/{id}/cases/{caseId}/acknowledgement': { ...everyone('deny'), student: 'allow' },
+  'POST /exams/{id}/cases/{caseId}/refusal-act': everyone('deny'),
+  'GET /exams/{id}/cases': { ...everyone('deny'), dean: 'allow', auditor: 'allow' },
+  'GET /exams/{id}/cases/{caseId}': signedIn,
+  'GET /exams/{id}/documents/{documentId}.pdf': signedIn,
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
