@@ -23,7 +23,7 @@ const WORDS = {
   fullName: { kk: 'Білім алушының аты-жөні', ru: 'ФИО обучающегося' },
   code: { kk: 'Шифр', ru: 'Шифр' },
   score: { kk: 'Балл', ru: 'Балл' },
-  letter: { kk: 'Әріптік баға', ru: 'Буквенная оценка' },
+  letter: { kk: 'Әріп', ru: 'Буква' },
   gpa: { kk: 'GPA', ru: 'GPA' },
   annulled: { kk: 'Күші жойылды', ru: 'Аннулировано' },
   appeal: { kk: 'Апелляция', ru: 'Апелляция' },
@@ -108,7 +108,7 @@ export function gradeSheetPdf(input: StatementInput): Promise<Buffer> {
               w('gpa'),
               w('annulled'),
               w('appeal'),
-            ].map((text) => ({ text, bold: true })),
+            ].map((text) => ({ text, bold: true, fontSize: 8 })),
             ...input.rows.map((r, i) => [
               String(i + 1),
               r.fullName,
