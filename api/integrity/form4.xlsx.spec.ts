@@ -45,11 +45,13 @@ const SENT: Form4Sheet = {
 const { drawn, notDrawn } = ACT_VALUES.kk;
 const says = (text: string) => expect.stringContaining(text) as string;
 const file = (data: Buffer) => ({ filename: 'form4.xlsx', data });
+const arrayBufferOf = (data: Buffer): ArrayBuffer =>
+  data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
 
 /** The sent workbook with the proctor's edits applied to its first sheet. */
 async function filled(edit: (ws: ExcelJS.Worksheet) => void): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
-  await book.xlsx.load(await buildForm4Xlsx(SENT));
+  await book.xlsx.load(arrayBufferOf(await buildForm4Xlsx(SENT)));
   edit(book.worksheets[0]);
   return Buffer.from(await book.xlsx.writeBuffer());
 }
@@ -58,7 +60,7 @@ const acts = (values: string[]) => (ws: ExcelJS.Worksheet) =>
 
 test('§5.13, Form 4: the sent workbook has the SOP columns, one row per student with the recording link, and a drop-down on each ACT cell only', async () => {
   const book = new ExcelJS.Workbook();
-  await book.xlsx.load(await buildForm4Xlsx(SENT));
+  await book.xlsx.load(arrayBufferOf(await buildForm4Xlsx(SENT)));
   const ws = book.worksheets[0];
   expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(FORM4_COLUMNS.map((c) => c.kk));
   expect(ws.getCell('B3').value).toBe('Нұрлан Әбілов');
