@@ -35,6 +35,8 @@ import { stepSubjects } from './paperwork/subjects';
 import { AdmissionController } from './paperwork/admission.controller';
 import { AdmissionService } from './paperwork/admission.service';
 import { CasesController } from './integrity/cases.controller';
+import { WorkingGroupController } from './integrity/working-group.controller';
+import { WorkingGroupService } from './integrity/working-group.service';
 import { CasesService } from './integrity/cases.service';
 import { AppealsController } from './grading/appeals.controller';
 import { AppealsService } from './grading/appeals.service';
@@ -91,6 +93,7 @@ export class AppModule {
         GradeSheetController,
         AppealsController,
         CasesController,
+        WorkingGroupController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -244,6 +247,11 @@ export class AppModule {
             policy: Policy,
           ) => new CasesService(db, exams, sheets, policy),
           inject: [DATA_SOURCE, ExamsService, GradeSheetService, POLICY],
+        },
+        {
+          provide: WorkingGroupService,
+          useFactory: (db: DataSource, exams: ExamsService) => new WorkingGroupService(db, exams),
+          inject: [DATA_SOURCE, ExamsService],
         },
       ],
     };

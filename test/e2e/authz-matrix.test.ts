@@ -238,6 +238,11 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'GET /exams/{id}/cases': { ...everyone('deny'), dean: 'allow', auditor: 'allow' },
   'GET /exams/{id}/cases/{caseId}': signedIn,
   'GET /exams/{id}/documents/{documentId}.pdf': signedIn,
+  // The working group (§5.10–§5.12): the order recorded by the vice-rector or the testing centre,
+  // proctors assigned by the testing centre (none of these callers); the list read by staff.
+  'POST /working-group/orders': everyone('deny'),
+  'PUT /exams/{id}/proctors': everyone('deny'),
+  'GET /exams/{id}/proctors': { ...staff, otherHead: 'hidden' },
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),
