@@ -63,6 +63,7 @@ export class ProctoringController {
     description:
       "the event id was already received, or the recording was deleted or is another student's",
   })
+  @ApiResponse({ status: 415, description: 'not sent as application/json' })
   @ApiResponse({ status: 422, description: 'unknown exam or student (the field named)' })
   receive(
     @Req() request: RawBodyRequest<Request>,

@@ -84,10 +84,16 @@ export class ProctoringService {
     now: number,
   ) {
     const check = verifySignature(signature, rawBody ?? Buffer.alloc(0), this.webhookSecret, now);
+    // No body was read (not sent as application/json): say so rather than "does not match".
+    if (!check.ok && check.reason === 'mismatch' && rawBody === undefined)
+      throw new ProblemException({
+        status: 415,
+        detail: 'send the event as a JSON body with Content-Type: application/json',
+      });
     if (!check.ok)
       throw new ProblemException({ status: 401, detail: check.detail, reason: check.reason });
-    if (rawBody === undefined || typeof body !== 'object' || body === null || Array.isArray(body))
-      throw badRequest('body', 'must be a JSON object sent as application/json');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('body', 'must be a JSON object');
     const event = (await validation.transform(body, {
       type: 'body',
       metatype: ProctoringEventDto,
