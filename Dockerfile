@@ -14,6 +14,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/policies ./policies
+# The local proctoring adapter's folder (a volume in docker-compose.yml), writable by the app.
+RUN mkdir -p /app/var/recordings && chown -R node:node /app/var
 USER node
 EXPOSE 3000
 CMD ["node", "dist/api/main.js"]

@@ -3,6 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { DecideStepRequest, StepState } from '../workflows/exam.contract';
 import { appendAudit } from './audit-log';
 import type { Mailer } from './mailer';
+import type { ProctoringAdapter } from './proctoring/adapter';
+import { deleteExamRecordings, markRecordingsDeleted, VIDEO_PURGED } from './proctoring/purge';
 import type { DocumentKey } from './sealed';
 
 /** What every step activity knows about the step it acts on. */
@@ -28,6 +30,8 @@ export interface ActivityDeps {
   linkSecret: string;
   /** DOCUMENT_KEY: opens the sealed ticket sets and assignment seeds (issue 8). */
   documentKey: DocumentKey;
+  /** The proctoring system (PROCTORING_ADAPTER): deletes the recordings at date(E) + 3 months (§5.7). */
+  proctoring: ProctoringAdapter;
 }
 
 export const SYSTEM_ACTOR = 'system:workflow';
@@ -129,7 +133,10 @@ export async function upsertStep(
 /** Every step activity gets the step's reference and the workflow's snapshot after the transition. */
 export type StepInput = StepRef & { step: StepState; at: number };
 
-export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createExamStepActivities({
+  db,
+  proctoring,
+}: Pick<ActivityDeps, 'db' | 'proctoring'>) {
   return {
     /** Writes the opened step into the read model and audits it. */
     async recordStepOpened(input: StepInput): Promise<void> {
@@ -190,14 +197,24 @@ export function createExamStepActivities({ db }: Pick<ActivityDeps, 'db'>) {
     async recordStepEvent(
       input: StepInput & { action: string; actor?: string; before?: unknown; after?: unknown },
     ): Promise<void> {
+      // §5.7: the purge (video.purged) has the proctoring system delete the exam's recordings
+      // first; the registry marks them and the audit record names them in the same transaction.
+      const purged =
+        input.action === VIDEO_PURGED && input.examId !== undefined
+          ? await deleteExamRecordings(db, proctoring, input.examId)
+          : undefined;
       await db.transaction(async (tx) => {
         await upsertStep(tx, input, input.step);
+        if (purged !== undefined) await markRecordingsDeleted(tx, input.examId!, purged, input.at);
         await audit(tx, input, {
           action: input.action,
           actor: input.actor ?? SYSTEM_ACTOR,
           at: input.at,
           before: input.before,
-          after: input.after,
+          after:
+            purged === undefined
+              ? input.after
+              : { ...(input.after as object | undefined), recordings: { deleted: purged } },
         });
       });
     },

@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
+import type { ProctoringAdapter } from '../activities/proctoring/adapter';
+import { createProctoringAdapter } from '../activities/proctoring/create-adapter';
 import { documentKey } from '../activities/sealed';
 import type { Config } from '../config/config';
 import type { Policy } from '../sop/policy';
@@ -50,6 +52,9 @@ import { ClausesController } from './plans/clauses.controller';
 import { ClausesService } from './plans/clauses.service';
 import { PlansController } from './plans/plans.controller';
 import { PlansService } from './plans/plans.service';
+import { ProctoringController } from './proctoring/proctoring.controller';
+import { PROCTORING_ADAPTER, ProctoringService } from './proctoring/proctoring.service';
+import { VIOLATION_FLAG_HANDLER, type ViolationFlagHandler } from './proctoring/violation-flag';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsService } from './reports/reports.service';
 import { SopService } from './plans/sop.service';
@@ -61,6 +66,8 @@ export interface AppDeps {
   db: DataSource;
   temporal: TemporalGateway;
   policy: Policy;
+  /** The proctoring system's adapter; PROCTORING_ADAPTER's when not handed in. */
+  proctoring?: ProctoringAdapter;
 }
 
 @Module({})
@@ -94,6 +101,7 @@ export class AppModule {
         AppealsController,
         CasesController,
         WorkingGroupController,
+        ProctoringController,
         HealthController,
         ...(deps.config.devMailDir !== undefined ? [DevMailController] : []),
       ],
@@ -227,6 +235,25 @@ export class AppModule {
           useFactory: (db: DataSource, exams: ExamsService, policy: Policy) =>
             new GradeSheetService(db, exams, policy),
           inject: [DATA_SOURCE, ExamsService, POLICY],
+        },
+        {
+          provide: PROCTORING_ADAPTER,
+          useValue: deps.proctoring ?? createProctoringAdapter(deps.config.proctoring),
+        },
+        // §5.7, §5.14: a proctoring system's flag opens a violation case through this hook; none
+        // until the violation cases provide it (api/proctoring/violation-flag.ts).
+        // §5.7, §5.14: a proctoring system's flag opens a violation case (issue 9).
+        { provide: VIOLATION_FLAG_HANDLER, useExisting: CasesService },
+        {
+          provide: ProctoringService,
+          useFactory: (
+            db: DataSource,
+            sop: SopService,
+            adapter: ProctoringAdapter,
+            config: Config,
+            handler: ViolationFlagHandler | null,
+          ) => new ProctoringService(db, sop, adapter, config.proctoring.webhookSecret, handler),
+          inject: [DATA_SOURCE, SopService, PROCTORING_ADAPTER, CONFIG, VIOLATION_FLAG_HANDLER],
         },
         {
           provide: AppealsService,

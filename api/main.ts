@@ -36,7 +36,8 @@ export async function createApp(
     await temporal.ensureAuditDigest({ timeZone: policy.timeZone, hour: AUDIT_DIGEST_HOUR });
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config, db, temporal, policy }),
-    { logger },
+    // rawBody: the proctoring webhook's signature is over the bytes as sent (request.rawBody).
+    { logger, rawBody: true },
   );
   app.useBodyParser('json', { limit: '1mb' });
   // The confirmation pages of email links post a plain form.

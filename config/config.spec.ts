@@ -53,6 +53,7 @@ describe('configuration schema', () => {
       MAIL_FROM: 'Emtihan <e@example.edu.kz>',
       LINK_SECRET: 'x'.repeat(40),
       DOCUMENT_KEY: Buffer.alloc(32, 1).toString('base64'),
+      PROCTORING_WEBHOOK_SECRET: 'p'.repeat(40),
     });
     expect(config.bootstrapAdmin).toBeUndefined();
     expect(config.linkSecret).toBe('x'.repeat(40));
@@ -60,6 +61,24 @@ describe('configuration schema', () => {
     // Tickets are sealed with a key of the deployment's own, never the embedded one (issue 8).
     expect(requiredInProduction()).toContain('DOCUMENT_KEY');
     expect(config.documentKey).toBe(Buffer.alloc(32, 1).toString('base64'));
+    // The proctoring system's webhook is signed with a secret of the deployment's own (issue 9).
+    expect(requiredInProduction()).toContain('PROCTORING_WEBHOOK_SECRET');
+    expect(config.proctoring).toEqual({
+      adapter: 'local',
+      localDir: 'var/recordings',
+      webhookSecret: 'p'.repeat(40),
+    });
+  });
+
+  test('§5.7: the proctoring adapter is `local` (the only one yet); its folder follows EMTIHAN_VAR_DIR', () => {
+    expect(loadConfig({ EMTIHAN_VAR_DIR: '/srv/emtihan' }).proctoring.localDir).toBe(
+      '/srv/emtihan/recordings',
+    );
+    expect(loadConfig({ PROCTORING_LOCAL_DIR: '/data/rec' }).proctoring.localDir).toBe('/data/rec');
+    expect(() => loadConfig({ PROCTORING_ADAPTER: 'proctorio' })).toThrow(/PROCTORING_ADAPTER/);
+    expect(() => loadConfig({ PROCTORING_WEBHOOK_SECRET: 'short' })).toThrow(
+      /PROCTORING_WEBHOOK_SECRET: must be at least 32 characters/,
+    );
   });
 
   test('Temporal Cloud: an API key turns TLS on; a certificate needs its key', () => {

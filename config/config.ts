@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -28,6 +29,9 @@ const hostPort = z
   .string()
   .regex(/^[^\s:/]+:\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:7233' });
 
+/** The proctoring adapters there are (activities/proctoring): production adapters come later. */
+export const PROCTORING_ADAPTERS = ['local'] as const;
+
 /** Defaults of the embedded mode: the ports `npm run dev` and the tests start services on. */
 export const EMBEDDED_DEFAULTS = {
   PORT: '3000',
@@ -45,6 +49,8 @@ export const EMBEDDED_DEFAULTS = {
   LINK_SECRET: 'emtihan-embedded-link-secret-not-for-production',
   // 32 bytes, base64: seals tickets and other confidential documents (embedded mode only).
   DOCUMENT_KEY: 'ZW10aWhhbi1lbWJlZGRlZC1kb2N1bWVudC1rZXkhISE=',
+  // Signs the proctoring system's webhook events (embedded mode only; production sets its own).
+  PROCTORING_WEBHOOK_SECRET: 'emtihan-embedded-proctoring-webhook-secret',
   BOOTSTRAP_ADMIN_EMAIL: 'admin@emtihan.local',
   BOOTSTRAP_ADMIN_PASSWORD: 'emtihan-dev-admin',
 } as const;
@@ -201,6 +207,25 @@ export const VARIABLES = {
     description:
       'AES-256-GCM key sealing confidential documents at rest (tickets, assignment seeds, the code → student mapping)',
   },
+  PROCTORING_ADAPTER: {
+    schema: z.enum(PROCTORING_ADAPTERS),
+    default: 'local',
+    description:
+      "how Emtihan reaches the proctoring system's recordings (§5.7 deletion); only `local` exists yet: it keeps a stand-in file per recording under PROCTORING_LOCAL_DIR",
+  },
+  PROCTORING_LOCAL_DIR: {
+    schema: z.string().min(1).optional(),
+    description:
+      "folder of the local proctoring adapter's recordings (shared by the API and the worker); unset: <EMTIHAN_VAR_DIR>/recordings",
+  },
+  PROCTORING_WEBHOOK_SECRET: {
+    schema: z.string().min(32, { message: 'must be at least 32 characters' }),
+    default: EMBEDDED_DEFAULTS.PROCTORING_WEBHOOK_SECRET,
+    requiredInProduction: true,
+    embeddedDefaultOnly: true,
+    description:
+      'secret shared with the proctoring system: POST /proctoring/events must carry X-Emtihan-Signature, an HMAC-SHA256 with it',
+  },
   HISTORY_ARCHIVE_EVERY_SECONDS: {
     schema: z.coerce.number().int().min(1).max(86_400),
     default: '600',
@@ -246,6 +271,13 @@ export interface Config {
   historyArchiveEverySeconds: number;
   /** Base64 of the 32-byte document key. */
   documentKey: string;
+  /** The proctoring system (§5.4, §5.7, §5.9): its adapter and its webhook's secret. */
+  proctoring: {
+    adapter: (typeof PROCTORING_ADAPTERS)[number];
+    /** The local adapter's folder. */
+    localDir: string;
+    webhookSecret: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -349,6 +381,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerShutdownGrace: v.WORKER_SHUTDOWN_GRACE,
     historyArchiveEverySeconds: v.HISTORY_ARCHIVE_EVERY_SECONDS,
     documentKey: v.DOCUMENT_KEY,
+    proctoring: {
+      adapter: v.PROCTORING_ADAPTER,
+      localDir: v.PROCTORING_LOCAL_DIR ?? join(v.EMTIHAN_VAR_DIR, 'recordings'),
+      webhookSecret: v.PROCTORING_WEBHOOK_SECRET,
+    },
   };
 }
 

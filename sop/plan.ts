@@ -480,6 +480,18 @@ export function linkExpiry(policy: Policy, calendar: WorkingCalendar, dueAt: num
 }
 
 /**
+ * §5.7: the assigned proctors' access to the recordings ends at E + the proctor-review window
+ * (72 hours by default, an exact instant), the same instant the proctorReview step is due.
+ */
+export function proctorAccessEnds(
+  policy: Policy,
+  calendar: WorkingCalendar,
+  endsAt: number,
+): number {
+  return instantAfter(calendar, policy.rules.proctorReview.window, endsAt);
+}
+
+/**
  * DEADLINES.md "escalation": an overdue step is escalated again every working day until it is
  * done or waived — at the policy's escalation time on the first working day after `after`.
  */

@@ -4,6 +4,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities';
 import type { Mailer } from '../activities/mailer';
+import type { ProctoringAdapter } from '../activities/proctoring/adapter';
 import type { DocumentKey } from '../activities/sealed';
 
 export interface WorkerDeps {
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   publicUrl: string;
   linkSecret: string;
   documentKey: DocumentKey;
+  /** PROCTORING_ADAPTER: deletes the recordings at date(E) + 3 months (§5.7). */
+  proctoring: ProctoringAdapter;
   shutdownGraceTime?: string;
 }
 
@@ -42,6 +45,7 @@ export async function createWorker(
       publicUrl: deps.publicUrl,
       linkSecret: deps.linkSecret,
       documentKey: deps.documentKey,
+      proctoring: deps.proctoring,
     }),
     shutdownGraceTime: (deps.shutdownGraceTime ?? '10s') as WorkerOptions['shutdownGraceTime'],
     ...extra,

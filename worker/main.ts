@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '../config/config';
 import { loadPolicy } from '../config/policy-file';
 import { temporalConnectionOptions } from '../config/temporal';
 import { SmtpMailer } from '../activities/mailer';
+import { createProctoringAdapter } from '../activities/proctoring/create-adapter';
 import { documentKey } from '../activities/sealed';
 import { createDataSource } from '../migrations/data-source';
 import { createWorker } from './create-worker';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       publicUrl: config.publicUrl,
       linkSecret: config.linkSecret,
       documentKey: documentKey(config.documentKey),
+      proctoring: createProctoringAdapter(config.proctoring),
       shutdownGraceTime: config.workerShutdownGrace,
     });
     process.stdout.write(

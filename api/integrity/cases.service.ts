@@ -10,6 +10,7 @@ import {
   type CaseSource,
 } from '../../workflows/violation-case.contract';
 import { auditPersonalDataRead } from '../audit/personal-data';
+import type { ViolationEvidence, ViolationFlagHandler } from '../proctoring/violation-flag';
 import { holdsIn, type Principal } from '../auth/principal';
 import { conflict, invalidFields, notFound, ProblemException } from '../common/problem';
 import { dateInZone } from '../common/time';
@@ -28,6 +29,9 @@ import {
 
 type Queryable = Pick<EntityManager, 'query'>;
 type Field = { path: string; message: string };
+
+/** The actor of cases the proctoring system's flags open. */
+export const PROCTORING_SYSTEM = 'system:proctoring';
 
 /** §5.7, row 11: who opens a case (the roles that report a violation). */
 export const CASE_OPENERS: Role[] = [
@@ -99,7 +103,7 @@ const objectOf = (body: unknown): Record<string, unknown> =>
  * its documents and passed to the workflow as an approval in the same transaction: a refusal by
  * the workflow saves nothing.
  */
-export class CasesService {
+export class CasesService implements ViolationFlagHandler {
   constructor(
     private readonly db: DataSource,
     private readonly exams: ExamsService,
@@ -166,55 +170,138 @@ export class CasesService {
       ...(typeof o.recording === 'string' ? { recording: o.recording.trim().slice(0, 500) } : {}),
       ...(typeof o.time === 'string' && /^\d{2}:\d{2}$/.test(o.time) ? { time: o.time } : {}),
     };
-    return this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`cases/${examId}`]);
-      const same = await tx.query<{ case_id: string }[]>(
-        `SELECT case_id FROM violation_case WHERE exam_id = $1 AND student_id = $2 AND source = $3`,
-        [examId, studentId, source],
-      );
-      if (same[0] !== undefined)
-        throw conflict(`case ${same[0].case_id} already records this (${source})`, {
-          clauses: ['§5.7'],
-        });
-      const next = await tx.query<{ n: number }[]>(
-        `SELECT count(*)::int + 1 AS n FROM violation_case WHERE exam_id = $1`,
-        [examId],
-      );
-      const caseId = `V-${next[0].n}`;
-      const workflowId = violationCaseWorkflowId(examId, caseId);
-      await tx.query(
-        `INSERT INTO violation_case (exam_id, case_id, student_id, source, evidence, workflow_id, opened_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          examId,
-          caseId,
-          studentId,
-          source,
-          JSON.stringify(evidence),
-          workflowId,
-          principal.personId,
-        ],
-      );
-      // The exam holds its recordings and starts the case's workflow; a refusal rolls back.
-      const event = await this.exams.recordEvent(
-        principal,
-        examId,
-        { event: 'violationFound', caseId, comment: note || source, case: { studentId, source } },
+    return this.db.transaction((tx) =>
+      this.openIn(tx, principal, examId, departmentId, chain, {
+        studentId,
+        source,
+        evidence,
+        note,
         updateId,
-      );
-      await appendAudit(tx, {
-        key: `case/${examId}/${caseId}/opened`,
-        at: Date.now(),
-        actor: principal.personId,
-        actorRole:
-          CASE_OPENERS.find((r) => holdsIn(principal, [r], [departmentId, ...chain])) ?? null,
-        action: 'case.opened',
-        clauses: ['§5.7', '§5.8', 'row 11'],
-        scopeId: departmentId,
-        examId,
-        after: { caseId, studentId, source, evidence, workflowId },
+      }),
+    );
+  }
+
+  /**
+   * Opens a case in the caller's transaction: the row, the exam's Update (it holds the recordings
+   * and starts the case's workflow; a refusal throws, rolling the transaction back), then the audit
+   * record (after the Update: the workflow's own record needs the audit chain's lock).
+   */
+  private async openIn(
+    tx: Queryable,
+    principal: Principal,
+    examId: string,
+    departmentId: string,
+    chain: string[],
+    input: {
+      studentId: string;
+      source: CaseSource;
+      evidence: Record<string, unknown>;
+      note: string;
+      updateId: string;
+    },
+  ) {
+    const { studentId, source, evidence, note, updateId } = input;
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`cases/${examId}`]);
+    const same = await tx.query<{ case_id: string }[]>(
+      `SELECT case_id FROM violation_case WHERE exam_id = $1 AND student_id = $2 AND source = $3`,
+      [examId, studentId, source],
+    );
+    if (same[0] !== undefined)
+      throw conflict(`case ${same[0].case_id} already records this (${source})`, {
+        clauses: ['§5.7'],
       });
-      return { examId, caseId, studentId, source, workflowId, status: 'open', holds: event.holds };
+    const next = await tx.query<{ n: number }[]>(
+      `SELECT count(*)::int + 1 AS n FROM violation_case WHERE exam_id = $1`,
+      [examId],
+    );
+    const caseId = `V-${next[0].n}`;
+    const workflowId = violationCaseWorkflowId(examId, caseId);
+    await tx.query(
+      `INSERT INTO violation_case (exam_id, case_id, student_id, source, evidence, workflow_id, opened_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [examId, caseId, studentId, source, JSON.stringify(evidence), workflowId, principal.personId],
+    );
+    const event = await this.exams.recordEvent(
+      principal,
+      examId,
+      { event: 'violationFound', caseId, comment: note || source, case: { studentId, source } },
+      updateId,
+    );
+    await appendAudit(tx, {
+      key: `case/${examId}/${caseId}/opened`,
+      at: Date.now(),
+      actor: principal.personId,
+      actorRole: CASE_OPENERS.find((r) => holdsIn(principal, [r], chain)) ?? null,
+      action: 'case.opened',
+      clauses: ['§5.7', '§5.8', 'row 11'],
+      scopeId: departmentId,
+      examId,
+      after: { caseId, studentId, source, evidence, workflowId },
+    });
+    return { examId, caseId, studentId, source, workflowId, status: 'open', holds: event.holds };
+  }
+
+  /**
+   * The proctoring system's flag (§5.7, §5.14; VIOLATION_FLAG_HANDLER): a case with source 'flag'
+   * opened in the webhook event's transaction, by the proctoring system acting as a proctor. A
+   * student already flagged in the exam keeps their one case (the event is still stored).
+   */
+  async onViolationFlagged(
+    examId: string,
+    studentId: string,
+    evidence: ViolationEvidence,
+    tx: EntityManager,
+  ): Promise<void> {
+    const exams = await tx.query<{ department_id: string }[]>(
+      `SELECT department_id FROM exam WHERE id = $1`,
+      [examId],
+    );
+    if (exams[0] === undefined) return;
+    const departmentId = exams[0].department_id;
+    const flagged = await tx.query<unknown[]>(
+      `SELECT 1 FROM violation_case WHERE exam_id = $1 AND student_id = $2 AND source = 'flag'`,
+      [examId, studentId],
+    );
+    if (flagged.length > 0) return;
+    const system: Principal = {
+      personId: PROCTORING_SYSTEM,
+      email: '',
+      fullName: 'Proctoring system',
+      language: 'en',
+      grants: [{ role: 'proctor', scopeId: departmentId, scopeKind: 'department' }],
+      via: 'apiKey',
+    };
+    // An exam whose workflow has ended (or never ran here) cannot hold a case: the flag is still
+    // stored and audited by the webhook, the case is not opened.
+    await tx.query(`SAVEPOINT flag_case`);
+    try {
+      await this.openFlagged(tx, system, examId, departmentId, studentId, evidence);
+    } catch (error) {
+      if (!(error instanceof ProblemException) || error.getStatus() !== 409) throw error;
+      await tx.query(`ROLLBACK TO SAVEPOINT flag_case`);
+    }
+  }
+
+  private async openFlagged(
+    tx: EntityManager,
+    system: Principal,
+    examId: string,
+    departmentId: string,
+    studentId: string,
+    evidence: ViolationEvidence,
+  ) {
+    await this.openIn(tx, system, examId, departmentId, await this.exams.chain(departmentId), {
+      studentId,
+      source: 'flag',
+      evidence: {
+        note: evidence.note ?? evidence.kind,
+        violations: [],
+        recording: evidence.recording.link ?? evidence.recording.externalId,
+        eventId: evidence.eventId,
+        at: evidence.at,
+      },
+      note: evidence.note ?? evidence.kind,
+      updateId: `proctoring-flag/${evidence.eventId}`,
     });
   }
 

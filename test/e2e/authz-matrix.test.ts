@@ -243,6 +243,12 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /working-group/orders': everyone('deny'),
   'PUT /exams/{id}/proctors': everyone('deny'),
   'GET /exams/{id}/proctors': { ...staff, otherHead: 'hidden' },
+  // The proctoring system's webhook (§5.4, §5.9): public, authenticated by its HMAC signature,
+  // which no caller here has: 401 for everyone (test/e2e/proctoring.test.ts sends signed events).
+  'POST /proctoring/events': everyone('deny'),
+  // §5.7: the recordings are for the exam's proctors (72 hours), the working group, the testing
+  // centre and auditors; none of the others here holds one of those roles.
+  'GET /exams/{id}/recordings': { ...everyone('deny'), auditor: 'allow' },
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import { seedCommitment, ticketVariants } from '../../activities/assignment.activity';
 import { SmtpMailer } from '../../activities/mailer';
+import { LocalProctoringAdapter } from '../../activities/proctoring/local';
 import { documentKey } from '../../activities/sealed';
 import { createDataSource } from '../../migrations/data-source';
 import { assignTickets } from '../../sop/rules';
@@ -41,6 +43,7 @@ beforeAll(async () => {
     publicUrl: 'http://emtihan.test',
     linkSecret: 'x'.repeat(32),
     documentKey: key,
+    proctoring: new LocalProctoringAdapter(join(testInfra().varDir, 'recordings')),
   });
   dir = await seedDirectory(db, uniqueId('assignment'));
 });

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import { SmtpMailer } from '../../activities/mailer';
+import { LocalProctoringAdapter } from '../../activities/proctoring/local';
 import { documentKey } from '../../activities/sealed';
 import { insertExam } from '../../api/exams/exams.repository';
 import { createDataSource } from '../../migrations/data-source';
@@ -29,6 +31,7 @@ beforeAll(async () => {
     publicUrl: 'http://emtihan.test',
     linkSecret: 'x'.repeat(32),
     documentKey: documentKey(Buffer.alloc(32, 7).toString('base64')),
+    proctoring: new LocalProctoringAdapter(join(testInfra().varDir, 'recordings')),
   });
 });
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/wor
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import { SmtpMailer } from '../../activities/mailer';
+import { LocalProctoringAdapter } from '../../activities/proctoring/local';
 import { documentKey } from '../../activities/sealed';
 import { insertExam } from '../../api/exams/exams.repository';
 import { createDataSource } from '../../migrations/data-source';
@@ -33,6 +34,8 @@ export interface TimeSkipping {
   env: TestWorkflowEnvironment;
   worker: Worker;
   db: DataSource;
+  /** The proctoring system's stand-in (§5.7): a folder of this file's own. */
+  proctoring: LocalProctoringAdapter;
 }
 
 /**
@@ -51,6 +54,7 @@ export function useTimeSkipping(): TimeSkipping {
     ctx.db = createDataSource({ url: infra.databaseUrl, poolSize: 4 });
     await ctx.db.initialize();
     mailer = new SmtpMailer(infra.smtpUrl, 'Emtihan test <emtihan@localhost>');
+    ctx.proctoring = new LocalProctoringAdapter(join(infra.varDir, uniqueId('recordings')));
     bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../workflows'),
       logger: undefined,
@@ -89,6 +93,7 @@ export function useTimeSkipping(): TimeSkipping {
         publicUrl: 'http://emtihan.test',
         linkSecret: 'x'.repeat(32),
         documentKey: documentKey(Buffer.alloc(32, 7).toString('base64')),
+        proctoring: ctx.proctoring,
       }),
     });
     running = ctx.worker.run();

@@ -1,4 +1,7 @@
 import { AuthService } from '../../api/auth/auth.service';
+import { PROCTORING_SYSTEM } from '../../api/integrity/cases.service';
+import { signatureHeader } from '../../api/proctoring/signature';
+import { EMBEDDED_DEFAULTS } from '../../config/config';
 import { examStateQuery } from '../../workflows/exam.contract';
 import { caseStateQuery, violationCaseWorkflowId } from '../../workflows/violation-case.contract';
 import { admit, insertStudents } from '../assignment-fixture';
@@ -241,4 +244,54 @@ test('§5.7, §5.8, §5.16, Form 2, Form 3, row 11: a confirmed case annuls the 
     '§5.15',
     'Form 2',
   ]);
+});
+
+test('§5.7, §5.14: a proctoring system flag opens a case of its own (source flag), once per student', async () => {
+  const examId = uniqueId('flag');
+  const { handle, dir } = await startExam(ctx, examId, { policy: POLICY, days: ['2027-06-15'] });
+  const [student] = await insertStudents(ctx.db, examId, dir.departmentId, 1);
+  await admit(ctx.db, examId, dir.head.id, [{ studentId: student.id }]);
+  await skipTo(ctx.env, Date.parse('2027-06-15T10:00:00+05:00'));
+  const send = async (type: string, extra: object = {}) => {
+    const raw = JSON.stringify({
+      id: uniqueId('evt'),
+      type,
+      sentAt: new Date().toISOString(),
+      examId,
+      studentId: student.id,
+      recording: { externalId: `${examId}-rec` },
+      ...extra,
+    });
+    const response = await fetch(`${api.baseUrl}/proctoring/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'X-Emtihan-Signature': signatureHeader(EMBEDDED_DEFAULTS.PROCTORING_WEBHOOK_SECRET, raw),
+      },
+      body: raw,
+    });
+    return response.status;
+  };
+  expect(await send('session.started')).toBe(200);
+  const flag = { violation: { kind: 'phone', at: '2027-06-15T10:05:00+05:00', note: 'телефон' } };
+  expect(await send('violation.flagged', flag)).toBe(200);
+  expect(await send('violation.flagged', flag)).toBe(200);
+  const cases = await ctx.db.query<{ case_id: string; source: string; opened_by: string }[]>(
+    `SELECT case_id, source, opened_by FROM violation_case WHERE exam_id = $1`,
+    [examId],
+  );
+  expect(cases).toEqual([{ case_id: 'V-1', source: 'flag', opened_by: PROCTORING_SYSTEM }]);
+  expect((await handle.query(examStateQuery)).holds).toEqual([
+    expect.objectContaining({ caseId: 'V-1', kind: 'violationCase' }),
+  ]);
+  await waitFor(
+    'the case decision to open',
+    async () =>
+      (
+        await ctx.env.client.workflow
+          .getHandle(violationCaseWorkflowId(examId, 'V-1'))
+          .query(caseStateQuery)
+      ).steps.some((s) => s.stepId === 'caseDecision@V-1'),
+    30_000,
+  );
 });
