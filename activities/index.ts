@@ -2,6 +2,7 @@ import { createAssignmentActivities } from './assignment.activity';
 import { createAuditDigestActivities } from './audit-digest.activity';
 import { createGradingActivities } from './grading.activity';
 import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
+import { createForm4Activities } from './form4.activity';
 import { createNotifyActivities } from './notify.activity';
 import { createViolationCaseActivities } from './violation-case.activity';
 
@@ -16,5 +17,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAssignmentActivities(deps),
     ...createGradingActivities(deps),
     ...createViolationCaseActivities(deps),
+    ...createForm4Activities(deps),
   };
 }

@@ -10,6 +10,8 @@ export interface MailMessage {
   /** Stable Message-ID (derived from the outbox key), so a duplicate delivery is recognisable. */
   messageId: string;
   headers?: Record<string, string>;
+  /** The display name the message is sent under (§5.13: Form 4 "from the working-group member"). */
+  fromName?: string;
 }
 
 /** The one door to SMTP (CONVENTIONS.md: every external system behind one class). */
@@ -42,7 +44,10 @@ export class SmtpMailer implements Mailer {
 
   async send(message: MailMessage): Promise<{ messageId: string }> {
     const info = (await this.transport.sendMail({
-      from: this.from,
+      from:
+        message.fromName === undefined
+          ? this.from
+          : { name: message.fromName, address: /<([^>]+)>/.exec(this.from)?.[1] ?? this.from },
       to: message.to,
       subject: message.subject,
       text: message.text,

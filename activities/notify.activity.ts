@@ -56,6 +56,9 @@ function uuidFrom(text: string): string {
  * Sends one outbox row by its key (at most once: a row already sent answers with its message id).
  * Link placeholders are filled with tokens derived from LINK_SECRET at this moment.
  */
+/** An outbox row's header naming whom the message is sent from (the sender's display name). */
+export const FROM_NAME = 'X-Emtihan-From-Name';
+
 export function outboxSender({
   db,
   mailer,
@@ -100,6 +103,7 @@ export function outboxSender({
       attachments: row.attachments,
       messageId,
       headers: { ...row.headers, 'X-Emtihan-Outbox-Key': key },
+      ...(row.headers[FROM_NAME] !== undefined ? { fromName: row.headers[FROM_NAME] } : {}),
     });
     await db.query(
       `UPDATE outbox SET status = 'sent', sent_at = now(), message_id = $2 WHERE key = $1`,

@@ -37,6 +37,8 @@ import { stepSubjects } from './paperwork/subjects';
 import { AdmissionController } from './paperwork/admission.controller';
 import { AdmissionService } from './paperwork/admission.service';
 import { CasesController } from './integrity/cases.controller';
+import { Form4Controller } from './integrity/form4.controller';
+import { Form4Service } from './integrity/form4.service';
 import { WorkingGroupController } from './integrity/working-group.controller';
 import { WorkingGroupService } from './integrity/working-group.service';
 import { CasesService } from './integrity/cases.service';
@@ -100,6 +102,7 @@ export class AppModule {
         GradeSheetController,
         AppealsController,
         CasesController,
+        Form4Controller,
         WorkingGroupController,
         ProctoringController,
         HealthController,
@@ -274,6 +277,12 @@ export class AppModule {
             policy: Policy,
           ) => new CasesService(db, exams, sheets, policy),
           inject: [DATA_SOURCE, ExamsService, GradeSheetService, POLICY],
+        },
+        {
+          provide: Form4Service,
+          useFactory: (db: DataSource, exams: ExamsService, cases: CasesService, policy: Policy) =>
+            new Form4Service(db, exams, cases, policy),
+          inject: [DATA_SOURCE, ExamsService, CasesService, POLICY],
         },
         {
           provide: WorkingGroupService,

@@ -67,6 +67,9 @@ export class Integrity1765000000000 implements MigrationInterface {
         proctor_id    text NOT NULL REFERENCES person(id),
         member_id     text NOT NULL REFERENCES person(id),
         students      text[] NOT NULL,
+        language      text NOT NULL CHECK (language IN ('kk', 'ru')),
+        -- The rows as sent (api/integrity/form4.xlsx.ts Form4Sheet): the return is checked against them.
+        sheet         jsonb NOT NULL,
         sent_sha256   text NOT NULL,
         sent_at       timestamptz NOT NULL DEFAULT now(),
         returned_rows jsonb,
@@ -75,6 +78,7 @@ export class Integrity1765000000000 implements MigrationInterface {
         returned_by   text REFERENCES person(id),
         signed_at     timestamptz,
         signed_by     text REFERENCES person(id),
+        document_id   uuid,
         PRIMARY KEY (exam_id, proctor_id)
       )`);
     // §5.14: the proctoring system's PDF act for each "drawn" row, returned with Form 4.
@@ -115,6 +119,10 @@ export class Integrity1765000000000 implements MigrationInterface {
         created_at  timestamptz NOT NULL DEFAULT now(),
         UNIQUE (institution, year, number)
       )`);
+    // §5.15: the signed Form 4's numbered PDF.
+    await q.query(
+      `ALTER TABLE form4 ADD FOREIGN KEY (document_id) REFERENCES integrity_document(id)`,
+    );
     // §5.8, §5.14–§5.16, row 11: a violation case (its steps run in its own child workflow).
     await q.query(`
       CREATE TABLE violation_case (

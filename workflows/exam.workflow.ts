@@ -71,6 +71,8 @@ const TICKET_ASSIGNMENT = 'ticket-assignment-v1';
 const ANONYMISED_GRADING = 'anonymised-grading-v1';
 /** Issue 9: a violation case recorded with its student runs as a child workflow. */
 const VIOLATION_CASES = 'violation-case-v1';
+/** Issue 9: at E each proctor is sent their Form 4 (§5.13). */
+const FORM4_ROUND_TRIP = 'form4-v1';
 
 /**
  * A missed step that is itself an event (DEADLINES.md §5.16): when the student's acknowledgement of
@@ -451,6 +453,15 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
   await until(() => input.facts.endsAt);
   state.phase = 'afterExam';
   await record('exam.ended', ['§5.7', '§5.17'], { phase: 'afterExam' });
+  // §5.13 (issue 9): each proctor's Form 4 goes out now, from the working-group member's name.
+  if (patched(FORM4_ROUND_TRIP))
+    void acts.sendForm4s({
+      examId: input.examId,
+      workflowId,
+      runId,
+      scopeId: input.departmentId,
+      at: Date.now(),
+    });
   if (patched(TICKET_ASSIGNMENT)) {
     await assigning;
     await acts.revealAssignmentSeeds({ examId: input.examId, at: Date.now(), workflowId, runId });

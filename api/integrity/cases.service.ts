@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendAudit } from '../../activities/audit-log';
+import { appendAudit, type AuditEntry } from '../../activities/audit-log';
 import type { Policy, Role } from '../../sop/policy';
 import type { StepSubject } from '../../workflows/exam.contract';
 import {
@@ -199,6 +199,8 @@ export class CasesService implements ViolationFlagHandler {
       note: string;
       updateId: string;
     },
+    /** Return the audit record instead of appending it (more Updates follow in the transaction). */
+    deferAudit = false,
   ) {
     const { studentId, source, evidence, note, updateId } = input;
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`cases/${examId}`]);
@@ -227,7 +229,7 @@ export class CasesService implements ViolationFlagHandler {
       { event: 'violationFound', caseId, comment: note || source, case: { studentId, source } },
       updateId,
     );
-    await appendAudit(tx, {
+    const record: AuditEntry = {
       key: `case/${examId}/${caseId}/opened`,
       at: Date.now(),
       actor: principal.personId,
@@ -237,8 +239,54 @@ export class CasesService implements ViolationFlagHandler {
       scopeId: departmentId,
       examId,
       after: { caseId, studentId, source, evidence, workflowId },
-    });
-    return { examId, caseId, studentId, source, workflowId, status: 'open', holds: event.holds };
+    };
+    if (!deferAudit) await appendAudit(tx, record);
+    return {
+      examId,
+      caseId,
+      studentId,
+      source,
+      workflowId,
+      status: 'open',
+      holds: event.holds,
+      ...(deferAudit ? { audit: record } : {}),
+    };
+  }
+
+  /**
+   * Row 11, §5.15: a "drawn" row of a signed Form 4 opens a case (once per student), in the
+   * signing's transaction; the audit record is returned for the caller to append after its last
+   * Update.
+   */
+  async openFromForm4(
+    tx: Queryable,
+    principal: Principal,
+    examId: string,
+    departmentId: string,
+    chain: string[],
+    input: { studentId: string; proctorId: string; updateId: string },
+  ): Promise<{ caseId: string; audit: AuditEntry } | undefined> {
+    const existing = await tx.query<unknown[]>(
+      `SELECT 1 FROM violation_case WHERE exam_id = $1 AND student_id = $2 AND source = 'form4'`,
+      [examId, input.studentId],
+    );
+    if (existing.length > 0) return undefined;
+    const opened = await this.openIn(
+      tx,
+      principal,
+      examId,
+      departmentId,
+      chain,
+      {
+        studentId: input.studentId,
+        source: 'form4',
+        evidence: { note: 'Form 4', violations: [], proctorId: input.proctorId },
+        note: 'Form 4',
+        updateId: input.updateId,
+      },
+      true,
+    );
+    return { caseId: opened.caseId, audit: opened.audit! };
   }
 
   /**

@@ -249,6 +249,9 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   // §5.7: the recordings are for the exam's proctors (72 hours), the working group, the testing
   // centre and auditors; none of the others here holds one of those roles.
   'GET /exams/{id}/recordings': { ...everyone('deny'), auditor: 'allow' },
+  // Form 4 (§5.14, §5.15): returned by its proctor or member, signed by the member.
+  'POST /exams/{id}/form4/{proctorId}': everyone('deny'),
+  'POST /exams/{id}/form4/{proctorId}/sign': everyone('deny'),
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
   'GET /health': everyone('allow'),

@@ -62,7 +62,7 @@ export function form4Pdf(input: RenderInput<Form4Content>): Promise<Buffer> {
                 String(i + 1),
                 r.fullName,
                 r.speciality,
-                `${r.year}, ${r.group}`,
+                r.year > 0 ? `${r.year}, ${r.group}` : r.group,
                 c.discipline,
                 examDate,
                 { text: r.link, fontSize: 7.5 },

@@ -1,0 +1,123 @@
+import ExcelJS from 'exceljs';
+import { admit, insertStudents } from '../assignment-fixture';
+import { caughtMail, uniqueId, waitFor } from '../support';
+import { useApiOver } from './api-over';
+import { onlySteps } from './policies';
+import { skipTo, startExam, useTimeSkipping } from './time-skipping';
+
+/**
+ * Form 4's round trip (issue 9; §5.13–§5.15, row 11) on the time-skipping server through the API:
+ * sent at E from the working-group member's name with the workbook attached; a bad return refused
+ * with row and column and nothing saved; a correct one saved; signed by the member, which issues
+ * the numbered Form 4 and opens a case for the "drawn" row.
+ */
+const ctx = useTimeSkipping();
+const api = useApiOver(ctx, Buffer.alloc(32, 7).toString('base64'));
+const PDF = Buffer.from('%PDF-1.4\n% an act from the proctoring system\n%%EOF\n');
+
+test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return refused with nothing saved, a good one signed and its drawn row opening a case', async () => {
+  const examId = uniqueId('form4');
+  const { dir } = await startExam(ctx, examId, {
+    policy: onlySteps(['proctorReview', 'caseDecision']),
+    days: ['2027-06-15'],
+  });
+  const who = (role: keyof typeof dir.byRole) => dir.byRole[role]!;
+  const [centre, rector, member, proctor] = [
+    who('testing_centre'),
+    who('vice_rector'),
+    who('working_group_member'),
+    who('proctor'),
+  ];
+  const students = await insertStudents(ctx.db, examId, dir.departmentId, 3);
+  await admit(
+    ctx.db,
+    examId,
+    dir.head.id,
+    students.map((s) => ({ studentId: s.id })),
+  );
+  const order = await api.http('POST', '/working-group/orders', {
+    as: centre,
+    body: {
+      number: `ВР-${examId}`,
+      signedOn: '2027-05-20',
+      scope: dir.schoolId,
+      signedBy: rector.id,
+      members: [member.id],
+    },
+  });
+  expect(order.status).toBe(201);
+  const assigned = await api.http('PUT', `/exams/${examId}/proctors`, {
+    as: centre,
+    body: { orderId: order.body.id, assignments: [{ proctorId: proctor.id, memberId: member.id }] },
+  });
+  expect(assigned.status).toBe(200);
+
+  // §5.13: at E the proctor gets Form 4 from the member's name.
+  await skipTo(ctx.env, Date.parse('2027-06-15T12:05:00+05:00'));
+  const mail = await waitFor(
+    'Form 4 in the mailbox',
+    async () => (await caughtMail(`form4/${examId}/`))[0],
+    30_000,
+  );
+  expect(mail.mail.from?.value[0].name).toBe(member.fullName);
+  expect(mail.mail.to).toBeDefined();
+  const attachment = mail.mail.attachments[0];
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(attachment.content as unknown as Parameters<typeof book.xlsx.load>[0]);
+  const sheet = book.worksheets[0];
+  const names = [2, 3, 4].map((r) => sheet.getCell(`B${r}`).text);
+  expect(names.sort()).toEqual(students.map((s) => s.fullName).sort());
+  const drawnName = sheet.getCell('B3').text;
+  const value = (r: number, v: string) => (sheet.getCell(`H${r}`).value = v);
+
+  const upload = async (acts: { name: string; data: Buffer }[]) => {
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from(await book.xlsx.writeBuffer())]), 'form4.xlsx');
+    for (const a of acts)
+      form.append('acts', new Blob([a.data], { type: 'application/pdf' }), a.name);
+    return api.http('POST', `/exams/${examId}/form4/${proctor.id}`, { as: proctor, form });
+  };
+  const returned = async () =>
+    (
+      await ctx.db.query<{ returned_at: Date | null }[]>(
+        `SELECT returned_at FROM form4 WHERE exam_id = $1`,
+        [examId],
+      )
+    )[0].returned_at;
+
+  // §5.14: an empty ACT cell, then "drawn" without its act: refused, row and column named, nothing saved.
+  // The proctor's language is English: the form is in Russian (Form 4 is kk or ru).
+  expect(sheet.name).toBe('Форма 4');
+  const [drawn, notDrawn] = ['составлен', 'не составлен'];
+  value(2, notDrawn);
+  value(4, notDrawn);
+  const empty = await upload([]);
+  expect(empty.status).toBe(400);
+  expect(empty.body.errors).toEqual([expect.objectContaining({ row: 3, column: 'акт' })]);
+  value(3, drawn);
+  const noAct = await upload([]);
+  expect(noAct.status).toBe(400);
+  expect(JSON.stringify(noAct.body.errors)).toContain('2.pdf');
+  expect(await returned()).toBeNull();
+  const good = await upload([{ name: '2.pdf', data: PDF }]);
+  expect(good.status === 200 ? 200 : good.text).toBe(200);
+  expect(good.body).toMatchObject({ students: 3, drawn: 1 });
+
+  // §5.15, row 11: the member signs; the drawn row opens a case for the commission.
+  expect(
+    (await api.http('POST', `/exams/${examId}/form4/${proctor.id}/sign`, { as: proctor })).status,
+  ).toBe(403);
+  const signed = await api.http('POST', `/exams/${examId}/form4/${proctor.id}/sign`, {
+    as: member,
+  });
+  expect(signed.status === 201 ? 201 : signed.text).toBe(201);
+  expect(signed.body).toMatchObject({
+    cases: ['V-1'],
+    document: { number: expect.any(Number) as number },
+  });
+  const cases = await ctx.db.query<{ source: string; full_name: string }[]>(
+    `SELECT c.source, p.full_name FROM violation_case c JOIN person p ON p.id = c.student_id WHERE c.exam_id = $1`,
+    [examId],
+  );
+  expect(cases).toEqual([{ source: 'form4', full_name: drawnName }]);
+});
