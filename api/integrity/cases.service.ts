@@ -401,7 +401,12 @@ export class CasesService implements ViolationFlagHandler {
     return people as NonNullable<(typeof people)[number]>[];
   }
 
-  private async positionOf(personId: string, departmentId: string): Promise<string> {
+  /** A commission member's position on the act: the title of the role they sit for (policy). */
+  private async positionOf(
+    personId: string,
+    departmentId: string,
+    language: DocumentLanguage,
+  ): Promise<string> {
     for (const role of [
       'proctor',
       'testing_centre',
@@ -410,8 +415,8 @@ export class CasesService implements ViolationFlagHandler {
       'working_group_member',
     ] as const)
       if ((await holdersCovering(this.db, role, departmentId)).some((p) => p.id === personId))
-        return role;
-    return 'member';
+        return this.policy.roles.find((r) => r.id === role)?.title[language] ?? role;
+    return language === 'kk' ? 'комиссия мүшесі' : 'член комиссии';
   }
 
   /** POST /exams/:id/cases/:caseId/decision (§5.8, §5.15): confirmed (a numbered act) or dismissed. */
@@ -456,7 +461,9 @@ export class CasesService implements ViolationFlagHandler {
       const at = Date.now();
       let act: { documentId: string; number: number; year: number; sha256: string } | null = null;
       const members = people.map((p) => p.id);
-      const positions = await Promise.all(members.map((id) => this.positionOf(id, departmentId)));
+      const positions = await Promise.all(
+        members.map((id) => this.positionOf(id, departmentId, language)),
+      );
       const drawnUpBy: ActPerson[] = people.map((p, i) => ({
         name: p.fullName,
         position: positions[i],
