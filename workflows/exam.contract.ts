@@ -120,6 +120,8 @@ export type StepSubject =
       act: { documentId: string; number: number; year: number; sha256: string } | null;
       members: string[];
     }
+  /** §5.13, §5.14: every assigned proctor returned their Form 4 (the proctor-review step's subject). */
+  | { kind: 'form4'; returned: number; drawn: number; sha256: string }
   /** §5.16: the act was sent to the student's email and AIS account. */
   | { kind: 'actDelivery'; caseId: string; documentId: string; channels: string[] }
   /** §5.16: the student's answer to the act. */

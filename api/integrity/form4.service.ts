@@ -136,6 +136,42 @@ export class Form4Service {
         [examId, proctorId, JSON.stringify(read.rows), sha256, principal.personId],
       );
       const drawn = read.rows.filter((r) => r.act === 'drawn').length;
+      // §5.7, §5.14: with the last Form 4 back, the proctor-review step is done (its subject the
+      // returns); before it, or when the member returns it, the step stays with the proctors.
+      const outstanding = await tx.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM proctor_assignment a
+           LEFT JOIN form4 f ON f.exam_id = a.exam_id AND f.proctor_id = a.proctor_id
+          WHERE a.exam_id = $1 AND f.returned_at IS NULL`,
+        [examId],
+      );
+      let review: unknown = null;
+      const open = await tx.query<unknown[]>(
+        `SELECT 1 FROM exam_step WHERE exam_id = $1 AND step_id = 'proctorReview' AND status IN ('open', 'overdue')`,
+        [examId],
+      );
+      if (outstanding[0].n === 0 && principal.personId === proctorId && open.length > 0) {
+        const all = await tx.query<{ returned_sha256: string; drawn: number }[]>(
+          `SELECT returned_sha256,
+                  (SELECT count(*)::int FROM jsonb_array_elements(returned_rows) r WHERE r->>'act' = 'drawn') AS drawn
+             FROM form4 WHERE exam_id = $1 ORDER BY proctor_id`,
+          [examId],
+        );
+        review = await this.exams.approveWith(
+          principal,
+          examId,
+          'proctorReview',
+          {
+            kind: 'form4',
+            returned: all.length,
+            drawn: all.reduce((n, f) => n + f.drawn, 0),
+            sha256: createHash('sha256')
+              .update(all.map((f) => f.returned_sha256).join('\n'))
+              .digest('hex'),
+          },
+          'every Form 4 returned (§5.14)',
+          `form4-review/${examId}/${sha256}`,
+        );
+      }
       await appendAudit(tx, {
         key: `form4/${examId}/${proctorId}/returned/${sha256}`,
         at: Date.now(),
@@ -146,7 +182,14 @@ export class Form4Service {
         examId,
         after: { proctorId, sha256, students: read.rows.length, drawn },
       });
-      return { examId, proctorId, students: read.rows.length, drawn, sha256 };
+      return {
+        examId,
+        proctorId,
+        students: read.rows.length,
+        drawn,
+        sha256,
+        proctorReview: review,
+      };
     });
   }
 

@@ -15,10 +15,10 @@ const ctx = useTimeSkipping();
 const api = useApiOver(ctx, Buffer.alloc(32, 7).toString('base64'));
 const PDF = Buffer.from('%PDF-1.4\n% an act from the proctoring system\n%%EOF\n');
 
-test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return refused with nothing saved, a good one signed and its drawn row opening a case', async () => {
+test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return refused with nothing saved, a good one completing the proctor review, signed, and its drawn row opening a case', async () => {
   const examId = uniqueId('form4');
   const { dir } = await startExam(ctx, examId, {
-    policy: onlySteps(['proctorReview', 'caseDecision']),
+    policy: onlySteps(['proctorReview', 'caseDecision', 'videoPurge']),
     days: ['2027-06-15'],
   });
   const who = (role: keyof typeof dir.byRole) => dir.byRole[role]!;
@@ -102,6 +102,17 @@ test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return 
   const good = await upload([{ name: '2.pdf', data: PDF }]);
   expect(good.status === 200 ? 200 : good.text).toBe(200);
   expect(good.body).toMatchObject({ students: 3, drawn: 1 });
+  // The only proctor's Form 4 is back: the proctor-review step is done, its subject the returns.
+  const review = await ctx.db.query<{ status: string; subject: { kind: string; drawn: number } }[]>(
+    `SELECT status, subject FROM exam_step WHERE exam_id = $1 AND step_id = 'proctorReview'`,
+    [examId],
+  );
+  expect(review).toEqual([
+    {
+      status: 'approved',
+      subject: expect.objectContaining({ kind: 'form4', returned: 1, drawn: 1 }) as object,
+    },
+  ]);
 
   // §5.15, row 11: the member signs; the drawn row opens a case for the commission.
   expect(
