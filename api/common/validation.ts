@@ -25,3 +25,10 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/** A JSON body as an object of fields (anything else as an empty one: each field then reports). */
+export function fieldsOf(body: unknown): Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : {};
+}

@@ -434,10 +434,18 @@ export class ExamsService {
    * rule for reading an exam: GET /exams/:id and its history (api/history) both ask it.
    */
   async readable(principal: Principal, id: string): Promise<ExamRow> {
+    return (await this.readableScope(principal, id)).exam;
+  }
+
+  /** `readable`, with the department's unit chain it checked against (no second lookup). */
+  async readableScope(
+    principal: Principal,
+    id: string,
+  ): Promise<{ exam: ExamRow; departmentId: string; chain: string[] }> {
     const { exam, chain } = await this.loadExam(id);
     const owns = this.policy.steps.some((s) => holdsIn(principal, [s.ownerRole], chain));
     if (!holdsIn(principal, READERS, chain) && !owns) throw notFound(`exam ${id} does not exist`);
-    return exam;
+    return { exam, departmentId: exam.department_id, chain };
   }
 
   async get(principal: Principal, id: string) {

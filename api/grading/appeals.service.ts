@@ -6,6 +6,7 @@ import type { Policy, Role } from '../../sop/policy';
 import type { StepSubject } from '../../workflows/exam.contract';
 import { auditPersonalDataRead } from '../audit/personal-data';
 import { holdsIn, type Principal } from '../auth/principal';
+import { fieldsOf } from '../common/validation';
 import { conflict, invalidFields, notFound, ProblemException } from '../common/problem';
 import { holdersCovering } from '../directory/directory.repository';
 import type { ExamsService } from '../exams/exams.service';
@@ -55,6 +56,14 @@ interface OutcomeRow {
   decided_at: Date;
   grade_sheet_version: number | null;
 }
+
+/** An appeal with its outcome, if decided (and the student's name). */
+type AppealWithOutcome = AppealRow & Partial<OutcomeRow> & { outcome_reason?: string };
+const APPEALS = `SELECT a.*, p.full_name, o.decision, o.old_score::text AS old_score,
+       o.new_score::text AS new_score, o.reason AS outcome_reason, o.members, o.decided_by,
+       o.decided_at, o.grade_sheet_version
+  FROM appeal a JOIN person p ON p.id = a.student_id
+  LEFT JOIN appeal_outcome o ON o.exam_id = a.exam_id AND o.case_id = a.case_id`;
 
 /** The appealDecision step's key for case `caseId` (a step of a case is keyed `<rule>@<case>`). */
 export const appealStepKey = (caseId: string) => `appealDecision@${caseId}`;
@@ -108,9 +117,7 @@ export function parseFiling(
   body: unknown,
   onBehalf: boolean,
 ): { reason: string; studentId?: string } | { errors: Field[] } {
-  const o = (
-    typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
-  ) as Record<string, unknown>;
+  const o = fieldsOf(body);
   const errors: Field[] = [];
   const reason = typeof o.reason === 'string' ? o.reason.trim() : '';
   if (reason === '' || reason.length > 2000)
@@ -146,9 +153,7 @@ export interface OutcomeInput {
 
 /** Checks an outcome body; errors name their field. */
 export function parseOutcome(body: unknown): OutcomeInput | { errors: Field[] } {
-  const o = (
-    typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
-  ) as Record<string, unknown>;
+  const o = fieldsOf(body);
   const errors: Field[] = [];
   const decision = o.decision;
   if (decision !== 'upheld' && decision !== 'dismissed')
@@ -218,10 +223,8 @@ export class AppealsService {
     private readonly policy: Policy,
   ) {}
 
-  private async context(principal: Principal, examId: string) {
-    const exam = await this.exams.readable(principal, examId);
-    const chain = await this.exams.chain(exam.department_id);
-    return { exam, departmentId: exam.department_id, chain };
+  private context(principal: Principal, examId: string) {
+    return this.exams.readableScope(principal, examId);
   }
 
   /** POST /exams/:id/appeals (row 12). */
@@ -557,13 +560,8 @@ export class AppealsService {
         status: 403,
         detail: `reading the appeals of ${departmentId} needs ${APPEAL_READERS.join(', ')} in its scope (row 12)`,
       });
-    const rows = await this.db.query<(AppealRow & Partial<OutcomeRow> & { full_name: string })[]>(
-      `SELECT a.*, p.full_name, o.decision, o.old_score::text AS old_score,
-              o.new_score::text AS new_score, o.reason AS outcome_reason, o.members, o.decided_by,
-              o.decided_at, o.grade_sheet_version
-         FROM appeal a JOIN person p ON p.id = a.student_id
-         LEFT JOIN appeal_outcome o ON o.exam_id = a.exam_id AND o.case_id = a.case_id
-        WHERE a.exam_id = $1 ORDER BY a.filed_at, a.case_id`,
+    const rows = await this.db.query<(AppealWithOutcome & { full_name: string })[]>(
+      `${APPEALS} WHERE a.exam_id = $1 ORDER BY a.filed_at, a.case_id`,
       [examId],
     );
     await auditPersonalDataRead(this.db, principal, {
@@ -628,13 +626,8 @@ export class AppealsService {
         );
       throw notFound(`you have no result in exam ${examId}`);
     }
-    const appeals = await this.db.query<
-      (AppealRow & Partial<OutcomeRow> & { outcome_reason?: string })[]
-    >(
-      `SELECT a.*, o.decision, o.old_score::text AS old_score, o.new_score::text AS new_score,
-              o.reason AS outcome_reason, o.members, o.decided_by, o.decided_at, o.grade_sheet_version
-         FROM appeal a LEFT JOIN appeal_outcome o ON o.exam_id = a.exam_id AND o.case_id = a.case_id
-        WHERE a.exam_id = $1 AND a.student_id = $2`,
+    const appeals = await this.db.query<AppealWithOutcome[]>(
+      `${APPEALS} WHERE a.exam_id = $1 AND a.student_id = $2`,
       [examId, principal.personId],
     );
     return {
@@ -645,7 +638,7 @@ export class AppealsService {
       letter: own.letter,
       gpa: own.gpa,
       annulled: own.annulled,
-      appeal: appeals[0] === undefined ? null : this.item(appeals[0]),
+      appeal: appeals[0] === undefined ? null : this.item({ ...appeals[0], full_name: undefined }),
     };
   }
 }

@@ -127,9 +127,7 @@ export class GradeSheetService {
   ) {}
 
   private async exam(principal: Principal, examId: string, roles: Role[], act: string) {
-    const exam = await this.exams.readable(principal, examId);
-    const departmentId = exam.department_id;
-    const chain = await this.exams.chain(departmentId);
+    const { exam, departmentId, chain } = await this.exams.readableScope(principal, examId);
     if (!holdsIn(principal, roles, chain))
       throw new ProblemException({
         status: 403,

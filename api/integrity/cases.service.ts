@@ -12,6 +12,7 @@ import {
 import { auditPersonalDataRead } from '../audit/personal-data';
 import type { ViolationEvidence, ViolationFlagHandler } from '../proctoring/violation-flag';
 import { holdsIn, type Principal } from '../auth/principal';
+import { fieldsOf } from '../common/validation';
 import { conflict, invalidFields, notFound, ProblemException } from '../common/problem';
 import { dateInZone } from '../common/time';
 import { findPerson, holdersCovering, unitChain } from '../directory/directory.repository';
@@ -91,10 +92,6 @@ const text = (
   }
   return v.trim();
 };
-const objectOf = (body: unknown): Record<string, unknown> =>
-  typeof body === 'object' && body !== null && !Array.isArray(body)
-    ? (body as Record<string, unknown>)
-    : {};
 
 /**
  * Violation cases (issue 9; §5.8, §5.14–§5.16, row 11). A case is opened by a "drawn" Form 4 row,
@@ -111,10 +108,8 @@ export class CasesService implements ViolationFlagHandler {
     private readonly policy: Policy,
   ) {}
 
-  private async context(principal: Principal, examId: string) {
-    const exam = await this.exams.readable(principal, examId);
-    const chain = await this.exams.chain(exam.department_id);
-    return { exam, departmentId: exam.department_id, chain };
+  private context(principal: Principal, examId: string) {
+    return this.exams.readableScope(principal, examId);
   }
 
   private async caseRow(db: Queryable, examId: string, caseId: string, lock = false) {
@@ -135,7 +130,7 @@ export class CasesService implements ViolationFlagHandler {
   async open(principal: Principal, examId: string, body: unknown, updateId: string) {
     const { departmentId, chain } = await this.context(principal, examId);
     this.forbid(principal, CASE_OPENERS, chain, 'opening a violation case (§5.7, row 11)');
-    const o = objectOf(body);
+    const o = fieldsOf(body);
     const errors: Field[] = [];
     const studentId = text(o, 'studentId', 100, errors);
     const source = o.source as CaseSource;
@@ -401,22 +396,35 @@ export class CasesService implements ViolationFlagHandler {
     return people as NonNullable<(typeof people)[number]>[];
   }
 
-  /** A commission member's position on the act: the title of the role they sit for (policy). */
-  private async positionOf(
-    personId: string,
+  /**
+   * The members' positions on the act: the policy's title of the role each sits for (the holders
+   * of each role read once for the whole commission).
+   */
+  private async positions(
+    members: string[],
     departmentId: string,
     language: DocumentLanguage,
-  ): Promise<string> {
-    for (const role of [
-      'proctor',
-      'testing_centre',
-      'deans_office',
-      'violation_commission',
-      'working_group_member',
-    ] as const)
-      if ((await holdersCovering(this.db, role, departmentId)).some((p) => p.id === personId))
-        return this.policy.roles.find((r) => r.id === role)?.title[language] ?? role;
-    return language === 'kk' ? 'комиссия мүшесі' : 'член комиссии';
+  ): Promise<string[]> {
+    const seats = (
+      [
+        'proctor',
+        'testing_centre',
+        'deans_office',
+        'violation_commission',
+        'working_group_member',
+      ] as const
+    ).map((role) => ({ role, holders: holdersCovering(this.db, role, departmentId) }));
+    const resolved = await Promise.all(
+      seats.map(async (s) => ({ role: s.role, ids: new Set((await s.holders).map((p) => p.id)) })),
+    );
+    return members.map((id) => {
+      const seat = resolved.find((s) => s.ids.has(id));
+      return seat === undefined
+        ? language === 'kk'
+          ? 'комиссия мүшесі'
+          : 'член комиссии'
+        : (this.policy.roles.find((r) => r.id === seat.role)?.title[language] ?? seat.role);
+    });
   }
 
   /** POST /exams/:id/cases/:caseId/decision (§5.8, §5.15): confirmed (a numbered act) or dismissed. */
@@ -429,14 +437,14 @@ export class CasesService implements ViolationFlagHandler {
   ) {
     const { exam, departmentId, chain } = await this.context(principal, examId);
     this.forbid(principal, CASE_DECIDERS, chain, 'deciding a violation case (§5.8)');
-    const o = objectOf(body);
+    const o = fieldsOf(body);
     const errors: Field[] = [];
     const decision = o.decision;
     if (decision !== 'confirmed' && decision !== 'dismissed')
       errors.push({ path: 'decision', message: "must be 'confirmed' or 'dismissed'" });
     const reason = text(o, 'reason', 2000, errors);
     const language: DocumentLanguage = o.language === 'ru' ? 'ru' : 'kk';
-    const student = objectOf(o.student);
+    const student = fieldsOf(o.student);
     if (decision === 'confirmed') {
       if (
         !Number.isInteger(student.year) ||
@@ -461,9 +469,7 @@ export class CasesService implements ViolationFlagHandler {
       const at = Date.now();
       let act: { documentId: string; number: number; year: number; sha256: string } | null = null;
       const members = people.map((p) => p.id);
-      const positions = await Promise.all(
-        members.map((id) => this.positionOf(id, departmentId, language)),
-      );
+      const positions = await this.positions(members, departmentId, language);
       const drawnUpBy: ActPerson[] = people.map((p, i) => ({
         name: p.fullName,
         position: positions[i],
@@ -625,7 +631,7 @@ export class CasesService implements ViolationFlagHandler {
     const row = await this.caseRow(this.db, examId, caseId);
     if (row.student_id !== principal.personId)
       throw notFound(`exam ${examId} has no case ${caseId}`);
-    const o = objectOf(body);
+    const o = fieldsOf(body);
     const answer = o.answer as Acknowledgement;
     if (!(ACKNOWLEDGEMENTS as readonly unknown[]).includes(answer))
       throw invalid([{ path: 'answer', message: `must be one of ${ACKNOWLEDGEMENTS.join(', ')}` }]);
@@ -665,10 +671,10 @@ export class CasesService implements ViolationFlagHandler {
   ) {
     const { departmentId, chain } = await this.context(principal, examId);
     this.forbid(principal, CASE_DECIDERS, chain, 'drawing up the Form 3 refusal act (§5.16)');
-    const o = objectOf(body);
+    const o = fieldsOf(body);
     const errors: Field[] = [];
     const person = (v: unknown, path: string): ActPerson => {
-      const p = objectOf(v);
+      const p = fieldsOf(v);
       return {
         name: text(p, 'name', 200, errors, `${path}.name`),
         position: text(p, 'position', 200, errors, `${path}.position`),
@@ -679,7 +685,7 @@ export class CasesService implements ViolationFlagHandler {
     if (witnesses.length !== 2)
       errors.push({ path: 'witnesses', message: 'Form 3: two witnesses (three people in all)' });
     const w = witnesses.slice(0, 2).map((x, i) => person(x, `witnesses[${i}]`));
-    const student = objectOf(o.student);
+    const student = fieldsOf(o.student);
     if (!Number.isInteger(student.year))
       errors.push({ path: 'student.year', message: 'is required: the year of study' });
     text(student, 'group', 50, errors, 'student.group');

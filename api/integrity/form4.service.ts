@@ -7,10 +7,15 @@ import { conflict, notFound, ProblemException } from '../common/problem';
 import { dateInZone } from '../common/time';
 import { unitChain } from '../directory/directory.repository';
 import type { ExamsService } from '../exams/exams.service';
-import { uploadProblem, type UploadedDocument, type UploadError } from '../paperwork/upload-table';
+import {
+  headerName,
+  uploadProblem,
+  type UploadedDocument,
+  type UploadError,
+} from '../paperwork/upload-table';
 import type { CasesService } from './cases.service';
 import { issueDocument } from './documents';
-import { readForm4Xlsx, type Form4Sheet } from './form4.xlsx';
+import { FORM4_COLUMNS, readForm4Xlsx, type Form4Sheet } from './form4.xlsx';
 
 interface Form4Row {
   exam_id: string;
@@ -90,7 +95,8 @@ export class Form4Service {
         errors.push({ row: Number(n) + 1, column: act.originalname, reason: 'is not a PDF' });
       byRow.set(Number(n), act);
     }
-    const header = form.language === 'kk' ? 'акт' : 'акт';
+    // The ACT column's header as the reader names it (the same word in kk and ru).
+    const header = headerName(FORM4_COLUMNS.find((c) => c.key === 'act')![form.language]);
     for (const r of read.rows) {
       if (r.act === 'drawn' && !byRow.has(r.no))
         errors.push({
@@ -195,8 +201,7 @@ export class Form4Service {
 
   /** POST /exams/:id/form4/:proctorId/sign (§5.15): the member signs; drawn rows open cases. */
   async sign(principal: Principal, examId: string, proctorId: string, updateId: string) {
-    const exam = await this.exams.readable(principal, examId);
-    const chain = await this.exams.chain(exam.department_id);
+    const { exam, chain } = await this.exams.readableScope(principal, examId);
     const form = await this.form(examId, proctorId);
     if (
       principal.personId !== form.member_id ||

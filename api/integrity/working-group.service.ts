@@ -4,6 +4,7 @@ import { appendAudit } from '../../activities/audit-log';
 import { isIsoDate } from '../../sop/dates';
 import type { Role } from '../../sop/policy';
 import { holdsIn, type Principal } from '../auth/principal';
+import { fieldsOf } from '../common/validation';
 import { conflict, invalidFields, ProblemException } from '../common/problem';
 import { findUnit, holdersCovering, unitChain } from '../directory/directory.repository';
 import type { ExamsService } from '../exams/exams.service';
@@ -15,10 +16,6 @@ export const ORDER_RECORDERS: Role[] = ['vice_rector', 'testing_centre'];
 /** §5.12, row 3: the testing centre assigns members and proctors to exams by the schedule. */
 export const PROCTOR_ASSIGNERS: Role[] = ['testing_centre'];
 
-const objectOf = (body: unknown): Record<string, unknown> =>
-  typeof body === 'object' && body !== null && !Array.isArray(body)
-    ? (body as Record<string, unknown>)
-    : {};
 const ids = (value: unknown, path: string, errors: Field[]): string[] => {
   if (
     !Array.isArray(value) ||
@@ -46,7 +43,7 @@ export class WorkingGroupService {
 
   /** POST /working-group/orders (§5.10/§5.11). */
   async recordOrder(principal: Principal, body: unknown) {
-    const o = objectOf(body);
+    const o = fieldsOf(body);
     const errors: Field[] = [];
     const number = typeof o.number === 'string' ? o.number.trim() : '';
     if (number === '' || number.length > 64)
@@ -114,14 +111,13 @@ export class WorkingGroupService {
 
   /** PUT /exams/:id/proctors (§5.12, row 3): the exam's proctors and who answers for each. */
   async assign(principal: Principal, examId: string, body: unknown) {
-    const exam = await this.exams.readable(principal, examId);
-    const chain = await this.exams.chain(exam.department_id);
+    const { exam, chain } = await this.exams.readableScope(principal, examId);
     if (!holdsIn(principal, PROCTOR_ASSIGNERS, chain))
       throw new ProblemException({
         status: 403,
         detail: `assigning proctors needs testing_centre over ${exam.department_id} (§5.12, row 3)`,
       });
-    const o = objectOf(body);
+    const o = fieldsOf(body);
     const errors: Field[] = [];
     const orderId = typeof o.orderId === 'string' ? o.orderId : '';
     const orders = /^[0-9a-f-]{36}$/i.test(orderId)
@@ -146,7 +142,7 @@ export class WorkingGroupService {
     );
     const seen = new Set<string>();
     const rows = list.map((item: unknown, i: number) => {
-      const a = objectOf(item);
+      const a = fieldsOf(item);
       const proctorId = typeof a.proctorId === 'string' ? a.proctorId : '';
       const memberId = typeof a.memberId === 'string' ? a.memberId : '';
       if (!proctors.has(proctorId))
