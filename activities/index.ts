@@ -3,6 +3,7 @@ import { createAuditDigestActivities } from './audit-digest.activity';
 import { createGradingActivities } from './grading.activity';
 import { createExamStepActivities, type ActivityDeps } from './exam-steps.activity';
 import { createForm4Activities } from './form4.activity';
+import { createForm4SignatureActivities } from './form4-signature.activity';
 import { createNotifyActivities } from './notify.activity';
 import { createViolationCaseActivities } from './violation-case.activity';
 
@@ -18,5 +19,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createGradingActivities(deps),
     ...createViolationCaseActivities(deps),
     ...createForm4Activities(deps),
+    ...createForm4SignatureActivities(deps),
   };
 }

@@ -695,6 +695,8 @@ function ruleOffsets(
       return one(rules.appeal.filing);
     case 'appealDecision':
       return one(rules.appeal.decision);
+    case 'form4Signature':
+      return one(rules.proctorReview.signature);
   }
 }
 

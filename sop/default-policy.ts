@@ -487,6 +487,24 @@ const DEFAULT_POLICY_INPUT: PolicyInput = {
       shift: 'none',
     },
     {
+      id: 'form4Signature',
+      clauses: ['§5.15', 'Form 4'],
+      title: {
+        kk: 'Жұмыс тобының мүшесі 4-нысанды тексеріп, қол қояды',
+        ru: 'Член рабочей группы проверяет и подписывает форму 4',
+        en: 'The working-group member checks and signs the Form 4',
+      },
+      ownerRole: 'working_group_member',
+      escalation: ['vice_rector'],
+      documents: ['form4Signed'],
+      anchor: 'event',
+      // Each proctor's return opens its own step (`form4Signature@<proctor>`), given to the member
+      // answering for that proctor.
+      event: 'form4Returned',
+      offset: { rule: 'form4Signature' },
+      shift: 'none',
+    },
+    {
       id: 'violationHandover',
       clauses: ['row 11', '§5.15'],
       title: {

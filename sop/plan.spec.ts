@@ -305,6 +305,7 @@ describe('§5.16, row 12: steps counted from an event', () => {
       exam(['2027-06-15']),
     );
     expect(plan.onEvents.map((e) => [e.stepId, e.event])).toEqual([
+      ['form4Signature', 'form4Returned'],
       ['caseDecision', 'caseOpened'],
       ['actDelivery', 'caseConfirmed'],
       ['violationAcknowledgement', 'violationActSent'],

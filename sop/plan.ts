@@ -150,6 +150,8 @@ export function resolveOffset(
       return rules.appeal.filing;
     case 'appealDecision':
       return rules.appeal.decision;
+    case 'form4Signature':
+      return rules.proctorReview.signature;
   }
 }
 

@@ -60,6 +60,8 @@ export const EVENTS = [
   'acknowledgementMissed',
   'resultsPublished',
   'appealFiled',
+  // §5.15: a proctor's Form 4 returned; its working-group member checks and signs it.
+  'form4Returned',
 ] as const;
 export type ExamEvent = (typeof EVENTS)[number];
 
@@ -74,6 +76,7 @@ export const RULE_OFFSETS = [
   'refusalAct',
   'appealFiling',
   'appealDecision',
+  'form4Signature',
 ] as const;
 export type RuleOffset = (typeof RULE_OFFSETS)[number];
 
@@ -260,7 +263,15 @@ export const rulesSchema = z.object({
     aboveThreshold: positiveOffset,
   }),
   /** §5.7: proctors review recordings for 72 hours (an exact instant). */
-  proctorReview: z.object({ clauses, window: positiveOffset }),
+  proctorReview: z.object({
+    clauses,
+    window: positiveOffset,
+    /**
+     * §5.15: the working-group member checks and signs a returned Form 4 within this of its return
+     * (not in the SOP: product default 1 working day).
+     */
+    signature: positiveOffset.default({ value: 1, unit: 'days', counting: 'workingDays' }),
+  }),
   /** §5.7: video kept 3 months, held while a violation case or appeal is open. */
   retention: z.object({
     clauses,

@@ -95,6 +95,20 @@ export type Decision = 'approve' | 'reject' | 'waive' | 'reassign';
 export const DONE: readonly StepStatus[] = ['approved', 'waived', 'closed', 'done'];
 
 /**
+ * Steps approved through a route of their own, which records their document (a case's decision,
+ * the act's delivery, the student's answer, Form 3, an appeal's outcome, a Form 4's signature):
+ * their emails carry no one-click approve link, only the way to the exam in Emtihan.
+ */
+export const ROUTED_STEPS: readonly string[] = [
+  'caseDecision',
+  'actDelivery',
+  'violationAcknowledgement',
+  'refusalAct',
+  'appealDecision',
+  'form4Signature',
+];
+
+/**
  * The document version a decision approved (issue 8): a question-list version (GP 3), a day's
  * ticket set (§5.1, Form 1), the admission list (§5.1). Recorded in the step and its audit record.
  */
@@ -122,6 +136,16 @@ export type StepSubject =
     }
   /** §5.13, §5.14: every assigned proctor returned their Form 4 (the proctor-review step's subject). */
   | { kind: 'form4'; returned: number; drawn: number; sha256: string }
+  /** §5.15: the member signed a proctor's returned Form 4: its numbered PDF. */
+  | {
+      kind: 'form4Signed';
+      proctorId: string;
+      documentId: string;
+      number: number;
+      year: number;
+      sha256: string;
+      drawn: number;
+    }
   /** §5.16: the act was sent to the student's email and AIS account. */
   | { kind: 'actDelivery'; caseId: string; documentId: string; channels: string[] }
   /** §5.16: the student's answer to the act. */
@@ -384,6 +408,8 @@ export function refuseUnlessAllowed(
  *   Form 3 refusal act is due when that is missed.
  * - appealFiled (row 12): within the appeal window; the appeal's decision is due, recordings held.
  * - caseClosed (§5.7): a violation case ends (its steps done): its hold on the recordings ends.
+ * - form4Returned (§5.14, §5.15): a proctor's Form 4 is back (case id = the proctor); the member
+ *   answering for that proctor is given `form4Signature@<proctor>` to check and sign it.
  */
 export const EXAM_EVENTS = {
   violationFound: {
@@ -396,6 +422,10 @@ export const EXAM_EVENTS = {
   },
   appealFiled: { clauses: ['row 12'], roles: ['student', 'deans_office', 'appeal_commission'] },
   caseClosed: { clauses: ['§5.7'], roles: ['violation_commission', 'dean'] },
+  form4Returned: {
+    clauses: ['§5.14', '§5.15', 'Form 4'],
+    roles: ['proctor', 'working_group_member'],
+  },
 } as const satisfies Record<string, { clauses: string[]; roles: Role[] }>;
 export type ExamEventKind = keyof typeof EXAM_EVENTS;
 
@@ -414,6 +444,8 @@ export interface ExamEventRequest {
    * it runs as a child workflow (workflows/violation-case.workflow.ts).
    */
   case?: { studentId: string; source: CaseSource };
+  /** form4Returned (§5.15): the working-group member the signature step is given to. */
+  assignee?: { personId: string; name: string };
 }
 
 export const recordExamEventUpdate = defineUpdate<ExamWorkflowState, [ExamEventRequest]>(
@@ -499,6 +531,18 @@ export function checkExamEvent(state: ExamWorkflowState, request: ExamEventReque
           'case-exists',
           `the act of case ${request.caseId} was already sent`,
         );
+      return;
+    case 'form4Returned':
+      if (state.phase === 'preparation')
+        throw new DecideRefusedError('not-open', 'a Form 4 is returned after the exam (§5.14)');
+      if (request.assignee === undefined || request.assignee.personId.trim() === '')
+        throw new DecideRefusedError('missing-assignee', 'name the member who signs (§5.15)');
+      if (
+        state.steps.some(
+          (s) => s.stepId === `form4Signature@${request.caseId}` && DONE.includes(s.status),
+        )
+      )
+        throw new DecideRefusedError('not-open', `the Form 4 of ${request.caseId} is signed`);
       return;
     case 'caseClosed': {
       if (hold === undefined || hold.kind !== 'violationCase')

@@ -73,6 +73,11 @@ const ANONYMISED_GRADING = 'anonymised-grading-v1';
 const VIOLATION_CASES = 'violation-case-v1';
 /** Issue 9: at E each proctor is sent their Form 4 (§5.13). */
 const FORM4_ROUND_TRIP = 'form4-v1';
+/**
+ * Issue 9: a returned Form 4 opens its member's signature step (§5.15); once signed, it goes to the
+ * integrity commission with copies to the dean's office and the registrar.
+ */
+const FORM4_SIGNATURE = 'form4-signature-v1';
 
 /**
  * A missed step that is itself an event (DEADLINES.md §5.16): when the student's acknowledgement of
@@ -176,7 +181,11 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
   }
 
   /** Opens a planned step as a human task and runs it in the background. */
-  function open(planned: PlannedStep, caseEvent?: { event: ExamEvent; caseId: string }): HumanTask {
+  function open(
+    planned: PlannedStep,
+    caseEvent?: { event: ExamEvent; caseId: string },
+    assignee?: StepState['assignee'],
+  ): HumanTask {
     const stepRule = rule(planned.stepId);
     const missed = caseEvent === undefined ? undefined : MISSED[caseEvent.event];
     const task = new HumanTask(
@@ -200,6 +209,7 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
       },
       stepRule.window ?? false,
     );
+    if (assignee !== undefined) task.state.assignee = assignee;
     tasks.set(planned.key, task);
     state.steps.push(task.state);
     publish(state.steps);
@@ -208,14 +218,20 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
   }
 
   /** The steps anchored on an event (§5.16, row 12), keyed by the case they belong to. */
-  function openOnEvent(event: ExamEvent, caseId?: string): HumanTask[] {
+  function openOnEvent(
+    event: ExamEvent,
+    caseId?: string,
+    assignee?: StepState['assignee'],
+  ): HumanTask[] {
     const opened: HumanTask[] = [];
     for (const step of policy.steps) {
       if (step.anchor !== 'event' || step.event !== event) continue;
       const planned = planAfterEvent(policy, ctx.calendar, step.id, Date.now());
       const key = caseId === undefined ? step.id : `${step.id}@${caseId}`;
       if (tasks.has(key)) continue;
-      opened.push(open({ ...planned, key }, caseId === undefined ? undefined : { event, caseId }));
+      opened.push(
+        open({ ...planned, key }, caseId === undefined ? undefined : { event, caseId }, assignee),
+      );
     }
     return opened;
   }
@@ -310,6 +326,36 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
   }
   const holdsOpen = () => state.holds.some((h) => h.closedAt === undefined);
 
+  /**
+   * §5.15: a Form 4's signature step until it is done. The member's rejection sends the form back
+   * to its proctor (their return is cleared, a new upload link emailed with the comment); the
+   * signed Form 4 goes to the integrity commission with copies to the dean's office and the
+   * registrar.
+   */
+  async function form4Signature(task: HumanTask, proctorId: string): Promise<void> {
+    const ref = {
+      examId: input.examId,
+      proctorId,
+      departmentId: input.departmentId,
+      workflowId,
+      runId,
+    };
+    let rejections = task.state.rejections;
+    while (!task.done) {
+      await condition(() => task.done || task.state.rejections > rejections);
+      if (task.state.rejections > rejections) {
+        rejections = task.state.rejections;
+        await acts.sendForm4Back({
+          ...ref,
+          comment: task.state.comment ?? '',
+          rejection: rejections,
+          at: Date.now(),
+        });
+      }
+    }
+    if (task.state.status === 'approved') await acts.distributeForm4({ ...ref, at: Date.now() });
+  }
+
   setHandler(examStateQuery, () => state);
   setHandler(
     decideStepUpdate,
@@ -387,6 +433,14 @@ export async function examWorkflow(input: ExamWorkflowInput): Promise<ExamWorkfl
         case 'caseClosed':
           await releaseHold(request.caseId, request.actor);
           break;
+        case 'form4Returned': {
+          if (!patched(FORM4_SIGNATURE)) break;
+          // §5.15: the member answering for the proctor checks and signs (a step of their own);
+          // a second return before the signature replaces the first under the same step.
+          const [signature] = openOnEvent('form4Returned', request.caseId, request.assignee);
+          if (signature !== undefined) void form4Signature(signature, request.caseId);
+          break;
+        }
       }
       return state;
     },

@@ -11,6 +11,7 @@ import type { Localized, Policy } from '../sop/policy';
 import { isCalendarUnit } from '../sop/units';
 import {
   DONE,
+  ROUTED_STEPS,
   type DecideStepRequest,
   type ReopenStepsRequest,
   type DecideStepResult,
@@ -142,7 +143,11 @@ export class HumanTask {
         : {}),
       scheduledFor,
       // One-click links decide exam steps; session steps are decided in the app (README).
-      decidable: toOwners && kind !== 'decided' && this.ctx.kind === 'exam',
+      decidable:
+        toOwners &&
+        kind !== 'decided' &&
+        this.ctx.kind === 'exam' &&
+        !ROUTED_STEPS.includes(this.state.ruleId),
       ...extra,
     });
   }

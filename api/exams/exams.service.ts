@@ -676,6 +676,7 @@ export class ExamsService {
       caseId: string;
       comment?: string;
       case?: ExamEventRequest['case'];
+      assignee?: ExamEventRequest['assignee'];
     },
     updateId: string,
   ) {
@@ -696,6 +697,7 @@ export class ExamsService {
         actorRoles,
         ...(dto.comment !== undefined ? { comment: dto.comment } : {}),
         ...(dto.case !== undefined ? { case: dto.case } : {}),
+        ...(dto.assignee !== undefined ? { assignee: dto.assignee } : {}),
       },
       updateId,
     );

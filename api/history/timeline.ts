@@ -101,18 +101,21 @@ const EVENT_NAME: L<Record<string, string>> = {
     violationActSent: 'the violation act sent',
     appealFiled: 'an appeal filed',
     caseClosed: 'the case closed',
+    form4Returned: 'a Form 4 returned',
   },
   ru: {
     violationFound: 'выявлено нарушение',
     violationActSent: 'акт о нарушении направлен',
     appealFiled: 'подана апелляция',
     caseClosed: 'дело закрыто',
+    form4Returned: 'форма 4 возвращена',
   },
   kk: {
     violationFound: 'бұзушылық анықталды',
     violationActSent: 'бұзушылық актісі жіберілді',
     appealFiled: 'апелляция берілді',
     caseClosed: 'іс жабылды',
+    form4Returned: '4-нысан қайтарылды',
   },
 };
 

@@ -142,6 +142,23 @@ export class Form4Service {
         [examId, proctorId, JSON.stringify(read.rows), sha256, principal.personId],
       );
       const drawn = read.rows.filter((r) => r.act === 'drawn').length;
+      // §5.15: the return opens (or, returned again before the signature, keeps) the member's
+      // signature step, given to the member answering for this proctor.
+      const members = await tx.query<{ full_name: string }[]>(
+        `SELECT full_name FROM person WHERE id = $1`,
+        [form.member_id],
+      );
+      await this.exams.recordEvent(
+        principal,
+        examId,
+        {
+          event: 'form4Returned',
+          caseId: proctorId,
+          comment: `${read.rows.length} students, ${drawn} drawn`,
+          assignee: { personId: form.member_id, name: members[0]?.full_name ?? form.member_id },
+        },
+        `form4-returned/${examId}/${proctorId}/${sha256}`,
+      );
       // §5.7, §5.14: with the last Form 4 back, the proctor-review step is done (its subject the
       // returns); before it, or when the member returns it, the step stays with the proctors.
       const outstanding = await tx.query<{ n: number }[]>(
@@ -254,6 +271,24 @@ export class Form4Service {
           WHERE exam_id = $1 AND proctor_id = $2`,
         [examId, proctorId, principal.personId, issued.id],
       );
+      // §5.15: the member's signature step is approved with the numbered Form 4 (its workflow
+      // then sends it to the commission, the dean's office and the registrar).
+      const signature = await this.exams.approveWith(
+        principal,
+        examId,
+        `form4Signature@${proctorId}`,
+        {
+          kind: 'form4Signed',
+          proctorId,
+          documentId: issued.id,
+          number: issued.number,
+          year: issued.year,
+          sha256: issued.sha256,
+          drawn: returned.filter((r) => r.act === 'drawn').length,
+        },
+        `Form 4 № ${issued.number} signed (§5.15)`,
+        `${updateId}/signature`,
+      );
       // Row 11: every "drawn" row goes to the integrity commission as a case (Updates before any
       // audit record of this transaction).
       const opened: { caseId: string; audit: AuditEntry }[] = [];
@@ -292,6 +327,7 @@ export class Form4Service {
           sha256: issued.sha256,
         },
         cases: opened.map((c) => c.caseId),
+        signature,
       };
     });
   }

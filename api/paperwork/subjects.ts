@@ -62,6 +62,17 @@ export function stepSubjects(db: DataSource, sop: SopService): StepSubjects {
     // Row 12: the appeal commission's recorded outcome of the case (`appealDecision@<case>`).
     appealDecision: (examId: string, key: string) =>
       appealSubject(db, examId, key.slice(key.indexOf('@') + 1)),
+    // §5.15: a Form 4 is signed with its route, which issues the numbered Form 4.
+    form4Signature: (examId: string, key: string) => {
+      const proctorId = key.slice(key.indexOf('@') + 1);
+      return Promise.reject(
+        new ProblemException({
+          status: 422,
+          detail: `§5.15: ${key} is approved with POST /exams/${examId}/form4/${proctorId}/sign, which issues the numbered Form 4`,
+          clauses: ['§5.15', 'Form 4'],
+        }),
+      );
+    },
   });
 }
 

@@ -114,6 +114,7 @@ export const EVENT_NAMES: Record<EventStepPlan['event'], Record<Language, string
     kk: 'нәтижелер жарияланды',
   },
   appealFiled: { en: 'appeal filed', ru: 'апелляция подана', kk: 'апелляция берілді' },
+  form4Returned: { en: 'Form 4 returned', ru: 'форма 4 возвращена', kk: '4-нысан қайтарылды' },
 };
 
 /** "− 2 months", "+ 1 working day", "+ 72 hours". */

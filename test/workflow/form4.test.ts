@@ -15,10 +15,10 @@ const ctx = useTimeSkipping();
 const api = useApiOver(ctx, Buffer.alloc(32, 7).toString('base64'));
 const PDF = Buffer.from('%PDF-1.4\n% an act from the proctoring system\n%%EOF\n');
 
-test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return refused with nothing saved, a good one completing the proctor review, signed, and its drawn row opening a case', async () => {
+test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return refused with nothing saved, a good one completing the proctor review, sent back by the member and returned again, signed as a decision step, sent to the commission with copies to the dean’s office and the registrar, and its drawn row opening a case', async () => {
   const examId = uniqueId('form4');
   const { dir } = await startExam(ctx, examId, {
-    policy: onlySteps(['proctorReview', 'caseDecision', 'videoPurge']),
+    policy: onlySteps(['proctorReview', 'form4Signature', 'caseDecision', 'videoPurge']),
     days: ['2027-06-15'],
   });
   const who = (role: keyof typeof dir.byRole) => dir.byRole[role]!;
@@ -114,6 +114,46 @@ test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return 
     },
   ]);
 
+  // §5.15: the return gives the member a signature step of their own.
+  const signatureStep = `form4Signature@${proctor.id}`;
+  const step = async () =>
+    (
+      await ctx.db.query<
+        { status: string; assignee_id: string | null; subject: { kind: string } | null }[]
+      >(`SELECT status, assignee_id, subject FROM exam_step WHERE exam_id = $1 AND step_id = $2`, [
+        examId,
+        signatureStep,
+      ])
+    )[0];
+  await waitFor('the signature step in the read model', async () => (await step())?.status, 30_000);
+  expect(await step()).toMatchObject({ status: 'open', assignee_id: member.id });
+  // It is approved only by signing (which issues the numbered Form 4), not as a bare approval.
+  const bare = await api.http('POST', `/exams/${examId}/steps/${signatureStep}/approve`, {
+    as: member,
+  });
+  expect(bare.status).toBe(422);
+  expect(bare.body.detail).toContain(`/form4/${proctor.id}/sign`);
+  // §5.15: the member sends it back with a comment: the return is cleared, the proctor told why.
+  const back = await api.http('POST', `/exams/${examId}/steps/${signatureStep}/reject`, {
+    as: member,
+    body: { comment: 'Row 3: attach the act signed by both proctors' },
+  });
+  expect(back.status === 200 ? 200 : back.text).toBe(200);
+  const backMail = await waitFor(
+    'the Form 4 sent back',
+    async () => (await caughtMail(`form4-back/${examId}/${proctor.id}/1`))[0],
+    30_000,
+  );
+  expect(backMail.mail.text).toContain('Row 3: attach the act signed by both proctors');
+  await waitFor(
+    'the return cleared',
+    async () => ((await returned()) === null ? true : undefined),
+    30_000,
+  );
+  const again = await upload([{ name: '2.pdf', data: PDF }]);
+  expect(again.status === 200 ? 200 : again.text).toBe(200);
+  expect(await step()).toMatchObject({ status: 'open', assignee_id: member.id });
+
   // §5.15, row 11: the member signs; the drawn row opens a case for the commission.
   expect(
     (await api.http('POST', `/exams/${examId}/form4/${proctor.id}/sign`, { as: proctor })).status,
@@ -131,4 +171,47 @@ test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return 
     [examId],
   );
   expect(cases).toEqual([{ source: 'form4', full_name: drawnName }]);
+  // The signature step is done with the numbered Form 4 as its subject…
+  await waitFor(
+    'the signature approved',
+    async () => ((await step())?.status === 'approved' ? true : undefined),
+    30_000,
+  );
+  expect((await step())?.subject).toMatchObject({
+    kind: 'form4Signed',
+    number: (signed.body as { document: { number: number } }).document.number,
+    drawn: 1,
+  });
+  // …and the signed Form 4 goes to the integrity commission, copied to the dean's office and the
+  // registrar, with its PDF attached.
+  const [integrity, deans, registrar] = [
+    who('violation_commission'),
+    who('deans_office'),
+    who('registrar'),
+  ];
+  const distributed = await waitFor(
+    'the signed Form 4 emailed',
+    async () => {
+      const mails = await caughtMail(`form4-signed/${examId}/${proctor.id}/`);
+      return mails.length >= 3 ? mails : undefined;
+    },
+    30_000,
+  );
+  const byAddress = new Map(
+    distributed.map((m) => [m.mail.to && !Array.isArray(m.mail.to) ? m.mail.to.text : '', m]),
+  );
+  expect(byAddress.get(integrity.email)?.header('x-emtihan-copy')).toBe('to');
+  expect(byAddress.get(deans.email)?.header('x-emtihan-copy')).toBe('deans_office');
+  expect(byAddress.get(registrar.email)?.header('x-emtihan-copy')).toBe('registrar');
+  for (const m of [integrity, deans, registrar].map((p) => byAddress.get(p.email)!)) {
+    expect(m.mail.attachments[0]).toMatchObject({ contentType: 'application/pdf' });
+    expect(m.mail.attachments[0].content.subarray(0, 5).toString()).toBe('%PDF-');
+  }
+  const audited = await ctx.db.query<{ after: { to: string[]; copies: string[] } }[]>(
+    `SELECT after FROM audit_log WHERE exam_id = $1 AND action = 'form4.distributed'`,
+    [examId],
+  );
+  expect(audited).toHaveLength(1);
+  expect(audited[0].after.to).toContain(integrity.id);
+  expect(audited[0].after.copies).toEqual(expect.arrayContaining([deans.id, registrar.id]));
 });
