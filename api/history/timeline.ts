@@ -451,6 +451,8 @@ export function buildTimeline(input: TimelineInput): Timeline {
       }[lang];
     } else if (PAPERWORK[action] !== undefined) {
       sentence = PAPERWORK[action](lang, who(actor), after, clauses);
+    } else if (INTEGRITY[action] !== undefined) {
+      sentence = INTEGRITY[action](lang, who(actor), after, clauses);
     } else if (action.startsWith('step.')) {
       // Closed by the workflow: a window ended, superseded (§5.16), dropped by a reschedule.
       const reason = str(after.reason) ?? action.slice('step.'.length);
@@ -970,5 +972,82 @@ const PAPERWORK: Record<string, Sentence> = {
       en: `Tickets of day ${v(a, 'day')} could not be assigned${clauses}: ${v(a, 'reason')}`,
       ru: `Билеты дня ${v(a, 'day')} не распределены${clauses}: ${v(a, 'reason')}`,
       kk: `${v(a, 'day')}-күннің билеттері бөлінбеді${clauses}: ${v(a, 'reason')}`,
+    })[lang],
+};
+
+const count = (after: Record<string, unknown>, name: string): string => {
+  const value = after[name];
+  return Array.isArray(value) ? String(value.length) : v(after, name);
+};
+
+/** Issue 9's records: the working group, Form 4's round trip, violation cases, numbered documents. */
+const INTEGRITY: Record<string, Sentence> = {
+  'workingGroup.order-recorded': (lang, who, a, clauses) =>
+    ({
+      en: `${who} recorded the vice-rector's order № ${v(a, 'number')} appointing the working group (${count(a, 'members')} members)${clauses}`,
+      ru: `${who} — зарегистрирован приказ проректора № ${v(a, 'number')} о рабочей группе (${count(a, 'members')} чел.)${clauses}`,
+      kk: `${who} — жұмыс тобы туралы проректордың № ${v(a, 'number')} бұйрығы тіркелді (${count(a, 'members')} адам)${clauses}`,
+    })[lang],
+  'workingGroup.proctors-assigned': (lang, who, a, clauses) =>
+    ({
+      en: `${who} assigned ${count(a, 'assignments')} proctors to the exam${clauses}`,
+      ru: `${who} — на экзамен назначено прокторов: ${count(a, 'assignments')}${clauses}`,
+      kk: `${who} — емтиханға ${count(a, 'assignments')} проктор тағайындалды${clauses}`,
+    })[lang],
+  'form4.sent': (lang, _who, a, clauses) =>
+    ({
+      en: `Form 4 was emailed to ${count(a, 'proctors')} proctors (${v(a, 'students')} students)${clauses}`,
+      ru: `Форма 4 отправлена прокторам: ${count(a, 'proctors')} (${v(a, 'students')} обуч.)${clauses}`,
+      kk: `4-нысан ${count(a, 'proctors')} проктордың поштасына жіберілді (${v(a, 'students')} білім алушы)${clauses}`,
+    })[lang],
+  'form4.returned': (lang, who, a, clauses) =>
+    ({
+      en: `${who} returned Form 4 (${v(a, 'students')} students, ${v(a, 'drawn')} acts drawn up)${clauses}`,
+      ru: `${who} — возвращена форма 4 (${v(a, 'students')} обуч., актов: ${v(a, 'drawn')})${clauses}`,
+      kk: `${who} — 4-нысан қайтарылды (${v(a, 'students')} білім алушы, ${v(a, 'drawn')} акт)${clauses}`,
+    })[lang],
+  'form4.sent-back': (lang, _who, a, clauses) =>
+    ({
+      en: `Form 4 was sent back to its proctor: ${v(a, 'comment')}${clauses}`,
+      ru: `Форма 4 возвращена проктору: ${v(a, 'comment')}${clauses}`,
+      kk: `4-нысан проктордың өзіне қайтарылды: ${v(a, 'comment')}${clauses}`,
+    })[lang],
+  'form4.signed': (lang, who, a, clauses) =>
+    ({
+      en: `${who} signed Form 4 № ${v(a, 'number')} (cases opened: ${count(a, 'cases')})${clauses}`,
+      ru: `${who} — подписана форма 4 № ${v(a, 'number')} (открыто дел: ${count(a, 'cases')})${clauses}`,
+      kk: `${who} — № ${v(a, 'number')} 4-нысанға қол қойылды (ашылған іс: ${count(a, 'cases')})${clauses}`,
+    })[lang],
+  'form4.distributed': (lang, _who, a, clauses) =>
+    ({
+      en: `Form 4 № ${v(a, 'number')} was sent to the integrity commission (${count(a, 'to')}) with ${count(a, 'copies')} copies to the dean's office and the registrar${clauses}`,
+      ru: `Форма 4 № ${v(a, 'number')} направлена в комиссию по академической честности (${count(a, 'to')}), копии (${count(a, 'copies')}) — в деканат и офис регистратора${clauses}`,
+      kk: `№ ${v(a, 'number')} 4-нысан академиялық адалдық комиссиясына (${count(a, 'to')}) жіберілді, көшірмелері (${count(a, 'copies')}) — деканат пен тіркеу кеңсесіне${clauses}`,
+    })[lang],
+  'case.opened': (lang, who, a, clauses) =>
+    ({
+      en: `${who} opened violation case ${v(a, 'caseId')} (${v(a, 'source')})${clauses}`,
+      ru: `${who} — открыто дело о нарушении ${v(a, 'caseId')} (${v(a, 'source')})${clauses}`,
+      kk: `${who} — ${v(a, 'caseId')} бұзушылық ісі ашылды (${v(a, 'source')})${clauses}`,
+    })[lang],
+  'case.decided': (lang, who, a, clauses) => {
+    const confirmed = v(a, 'decision') === 'confirmed';
+    return {
+      en: `${who} recorded the commission's decision on case ${v(a, 'caseId')}: ${confirmed ? 'confirmed' : 'dismissed'}${clauses}`,
+      ru: `${who} — решение комиссии по делу ${v(a, 'caseId')}: ${confirmed ? 'нарушение подтверждено' : 'дело прекращено'}${clauses}`,
+      kk: `${who} — ${v(a, 'caseId')} ісі бойынша комиссия шешімі: ${confirmed ? 'бұзушылық расталды' : 'іс тоқтатылды'}${clauses}`,
+    }[lang];
+  },
+  'case.act-delivered': (lang, _who, a, clauses) =>
+    ({
+      en: `The act of case ${v(a, 'caseId')} was sent to the student by email and the AIS${clauses}`,
+      ru: `Акт по делу ${v(a, 'caseId')} направлен обучающемуся по почте и в АИС${clauses}`,
+      kk: `${v(a, 'caseId')} ісінің актісі білім алушыға поштамен және АЖС арқылы жіберілді${clauses}`,
+    })[lang],
+  'document.issued': (lang, who, a, clauses) =>
+    ({
+      en: `${who} issued document № ${v(a, 'number')} (${v(a, 'kind')}, ${v(a, 'year')})${clauses}`,
+      ru: `${who} — выпущен документ № ${v(a, 'number')} (${v(a, 'kind')}, ${v(a, 'year')})${clauses}`,
+      kk: `${who} — № ${v(a, 'number')} құжат шығарылды (${v(a, 'kind')}, ${v(a, 'year')})${clauses}`,
     })[lang],
 };

@@ -214,4 +214,23 @@ test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return 
   expect(audited).toHaveLength(1);
   expect(audited[0].after.to).toContain(integrity.id);
   expect(audited[0].after.copies).toEqual(expect.arrayContaining([deans.id, registrar.id]));
+  // The auditor reads the round trip as sentences, each with its clause.
+  const history = await api.http('GET', `/exams/${examId}/history?lang=en`, {
+    as: who('auditor'),
+  });
+  expect(history.status).toBe(200);
+  const sentences = (history.body.items as { action: string; sentence: string }[])
+    .filter((i) => i.action.startsWith('form4.'))
+    .map((i) => i.sentence);
+  expect(sentences).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/: Form 4 was emailed to 1 proctors \(3 students\)/),
+      expect.stringMatching(/returned Form 4 \(3 students, 1 acts drawn up\)/),
+      expect.stringMatching(/: Form 4 was sent back to its proctor: Row 3: attach/),
+      expect.stringMatching(/signed Form 4 № \d+ \(cases opened: 1\).*§5\.15/),
+      expect.stringMatching(
+        /: Form 4 № \d+ was sent to the integrity commission \(1\) with 2 copies/,
+      ),
+    ]),
+  );
 });
