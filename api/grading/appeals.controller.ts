@@ -44,6 +44,12 @@ export class AppealsController {
       properties: {
         reason: { type: 'string', minLength: 1, maxLength: 2000 },
         studentId: { type: 'string', description: 'the dean’s office only: whose appeal' },
+        violationCase: {
+          type: 'string',
+          pattern: '^V-[0-9]{1,6}$',
+          description:
+            '§5.16: the violation case whose act the student disagreed with; upheld, the appeal lifts its annulment',
+        },
       },
     },
   })
@@ -52,7 +58,10 @@ export class AppealsController {
     status: 201,
     description: 'filed: caseId, the decision step, the retention holds (§5.7)',
   })
-  @ApiResponse({ status: 400, description: 'reason or studentId missing or invalid' })
+  @ApiResponse({
+    status: 400,
+    description: 'reason, studentId or violationCase missing or invalid (errors name the field)',
+  })
   @ApiResponse({ status: 404, description: 'no such exam, or no graded work of yours in it' })
   @ApiResponse({
     status: 409,
@@ -86,7 +95,13 @@ export class AppealsController {
       required: ['decision', 'reason', 'members'],
       properties: {
         decision: { type: 'string', enum: ['upheld', 'dismissed'] },
-        newScore: { type: 'number', minimum: 0, maximum: 100, description: 'when upheld' },
+        newScore: {
+          type: 'number',
+          minimum: 0,
+          maximum: 100,
+          description:
+            'when upheld (optional for an appeal against a violation act, which lifts the annulment)',
+        },
         reason: { type: 'string', minLength: 1, maxLength: 2000 },
         members: {
           type: 'array',

@@ -43,6 +43,8 @@ interface AppealRow {
   filed_by: string;
   filed_at: Date;
   status: 'open' | 'upheld' | 'dismissed';
+  /** §5.16: the violation case whose act the student disagreed with, if the appeal is about it. */
+  violation_case: string | null;
 }
 
 interface OutcomeRow {
@@ -116,7 +118,7 @@ function outcomeSubject(o: OutcomeRow): Extract<StepSubject, { kind: 'appealOutc
 export function parseFiling(
   body: unknown,
   onBehalf: boolean,
-): { reason: string; studentId?: string } | { errors: Field[] } {
+): { reason: string; studentId?: string; violationCase?: string } | { errors: Field[] } {
   const o = fieldsOf(body);
   const errors: Field[] = [];
   const reason = typeof o.reason === 'string' ? o.reason.trim() : '';
@@ -139,9 +141,23 @@ export function parseFiling(
       message: 'a student files their own appeal only; leave it out',
     });
   }
+  // §5.16: a disagreement with a violation act goes to the appeal, which names its case.
+  let violationCase: string | undefined;
+  if (o.violationCase !== undefined) {
+    if (typeof o.violationCase !== 'string' || !/^V-\d{1,6}$/.test(o.violationCase))
+      errors.push({
+        path: 'violationCase',
+        message: 'is a violation case id, V-<number>, whose act you disagreed with (§5.16)',
+      });
+    else violationCase = o.violationCase;
+  }
   return errors.length > 0
     ? { errors }
-    : { reason, ...(studentId !== undefined ? { studentId } : {}) };
+    : {
+        reason,
+        ...(studentId !== undefined ? { studentId } : {}),
+        ...(violationCase !== undefined ? { violationCase } : {}),
+      };
 }
 
 export interface OutcomeInput {
@@ -152,7 +168,11 @@ export interface OutcomeInput {
 }
 
 /** Checks an outcome body; errors name their field. */
-export function parseOutcome(body: unknown): OutcomeInput | { errors: Field[] } {
+export function parseOutcome(
+  body: unknown,
+  /** An appeal against a violation act (§5.16): upheld, it lifts the annulment; a score is optional. */
+  caseAppeal = false,
+): OutcomeInput | { errors: Field[] } {
   const o = fieldsOf(body);
   const errors: Field[] = [];
   const decision = o.decision;
@@ -162,7 +182,7 @@ export function parseOutcome(body: unknown): OutcomeInput | { errors: Field[] } 
       message: "must be 'upheld' (the score changes) or 'dismissed'",
     });
   let newScore: number | undefined;
-  if (decision === 'upheld') {
+  if (decision === 'upheld' && !(caseAppeal && o.newScore === undefined)) {
     const n = o.newScore;
     if (
       typeof n !== 'number' ||
@@ -267,10 +287,38 @@ export class AppealsService {
         [examId],
       );
       const caseId = `AP-${next[0].n}`;
+      if (parsed.violationCase !== undefined) {
+        // §5.16: only the student's own confirmed act, answered "disagree", goes to an appeal.
+        const cases = await tx.query<
+          { student_id: string; act_document: string | null; acknowledgement: string | null }[]
+        >(
+          `SELECT student_id, act_document, acknowledgement FROM violation_case
+            WHERE exam_id = $1 AND case_id = $2`,
+          [examId, parsed.violationCase],
+        );
+        const c = cases[0];
+        const problem =
+          c === undefined || c.student_id !== studentId
+            ? `${studentId} has no violation case ${parsed.violationCase} in exam ${examId}`
+            : c.act_document === null
+              ? `case ${parsed.violationCase} has no confirmed act to contest (§5.8)`
+              : c.acknowledgement !== 'disagree'
+                ? `the student has not disagreed with the act of case ${parsed.violationCase} (§5.16)`
+                : undefined;
+        if (problem !== undefined) throw invalid([{ path: 'violationCase', message: problem }]);
+      }
       await tx.query(
-        `INSERT INTO appeal (exam_id, case_id, student_id, code, reason, filed_by)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [examId, caseId, studentId, works[0].code, parsed.reason, principal.personId],
+        `INSERT INTO appeal (exam_id, case_id, student_id, code, reason, filed_by, violation_case)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          examId,
+          caseId,
+          studentId,
+          works[0].code,
+          parsed.reason,
+          principal.personId,
+          parsed.violationCase ?? null,
+        ],
       );
       const at = Date.now();
       // The workflow checks the window (row 12) and opens the decision step; a refusal rolls the
@@ -292,13 +340,20 @@ export class AppealsService {
         scopeId: departmentId,
         examId,
         stepId: appealStepKey(caseId),
-        after: { caseId, studentId, code: works[0].code, reason: parsed.reason },
+        after: {
+          caseId,
+          studentId,
+          code: works[0].code,
+          reason: parsed.reason,
+          violationCase: parsed.violationCase ?? null,
+        },
       });
       return {
         examId,
         caseId,
         studentId,
         code: works[0].code,
+        violationCase: parsed.violationCase ?? null,
         status: 'open' as const,
         filedAt: new Date(at).toISOString(),
         decisionStep: appealStepKey(caseId),
@@ -321,7 +376,11 @@ export class AppealsService {
         status: 403,
         detail: `row 12: an appeal is decided by the appeal commission (appeal_commission over ${departmentId})`,
       });
-    const parsed = parseOutcome(body);
+    const contested = await this.db.query<{ violation_case: string | null }[]>(
+      `SELECT violation_case FROM appeal WHERE exam_id = $1 AND case_id = $2`,
+      [examId, caseId],
+    );
+    const parsed = parseOutcome(body, contested[0]?.violation_case != null);
     if ('errors' in parsed) throw invalid(parsed.errors);
     const { minMembers } = this.policy.rules.appeal.commission;
     const holders = new Set(
@@ -422,14 +481,22 @@ export class AppealsService {
       );
       let produced: { version: number; sha256: string; exports: Record<string, string> } | null =
         null;
-      if (parsed.decision === 'upheld') {
-        const graded = letterOf(this.policy.rules.gradingScale.bands, parsed.newScore!);
+      if (parsed.decision === 'upheld' && appeal.violation_case !== null)
+        // §5.16, row 12: the act is overturned: its annulment is lifted on the next version.
+        await tx.query(
+          `UPDATE violation_case SET overturned_by = $3 WHERE exam_id = $1 AND case_id = $2`,
+          [examId, appeal.violation_case, caseId],
+        );
+      if (parsed.decision === 'upheld' && parsed.newScore !== undefined) {
+        const graded = letterOf(this.policy.rules.gradingScale.bands, parsed.newScore);
         await tx.query(
           `UPDATE grade SET score = $3, letter = $4, gpa = $5, source = 'appeal', graded_by = $6,
                   graded_at = now(), version = version + 1
             WHERE exam_id = $1 AND code = $2`,
           [examId, appeal.code, parsed.newScore, graded.letter, graded.gpa, principal.personId],
         );
+      }
+      if (parsed.decision === 'upheld') {
         produced = await this.newVersion(tx, examId, departmentId, caseId, parsed.reason, actor);
         if (produced.version !== nextVersion)
           throw new Error(
@@ -456,6 +523,7 @@ export class AppealsService {
           members: parsed.members,
           gradeSheetVersion: produced?.version ?? null,
           sha256: subject.sha256,
+          violationCase: appeal.violation_case,
         },
       });
       return {

@@ -220,8 +220,17 @@ export class GradeSheetService {
     const confirmed = await tx.query<{ student_id: string; case_id: string; number: number }[]>(
       `SELECT c.student_id, c.case_id, d.number FROM violation_case c
          JOIN integrity_document d ON d.id = c.act_document
-        WHERE c.exam_id = $1 ORDER BY c.case_id`,
+        WHERE c.exam_id = $1 AND c.overturned_by IS NULL ORDER BY c.case_id`,
       [examId],
+    );
+    // Row 12: a case overturned on appeal annuls nothing from now on, carried or not.
+    const overturned = new Set(
+      (
+        await tx.query<{ case_id: string }[]>(
+          `SELECT case_id FROM violation_case WHERE exam_id = $1 AND overturned_by IS NOT NULL`,
+          [examId],
+        )
+      ).map((c) => c.case_id),
     );
     for (const c of confirmed)
       if (!annulments.some((a) => a.studentId === c.student_id) && students.has(c.student_id))
@@ -230,7 +239,12 @@ export class GradeSheetService {
           { studentId: c.student_id, caseId: c.case_id, reason: `act №\u00a0${c.number}` },
         ];
     const carried = (previous[0]?.rows ?? [])
-      .filter((r) => r.annulled !== null && !annulments.some((a) => a.studentId === r.studentId))
+      .filter(
+        (r) =>
+          r.annulled !== null &&
+          !overturned.has(r.annulled.caseId) &&
+          !annulments.some((a) => a.studentId === r.studentId),
+      )
       .map((r) => ({ studentId: r.studentId, ...r.annulled! }));
     const grades: OpenedGrade[] = works.map((w) => ({
       studentId: w.student_id!,

@@ -654,8 +654,17 @@ export class CasesService implements ViolationFlagHandler {
         examId,
         caseId,
         answer,
-        // A disagreement may go to an appeal once the results are published (row 12).
-        ...(answer === 'disagree' ? { appeal: `POST /exams/${examId}/appeals` } : {}),
+        // §5.16, row 12: a disagreement goes to an appeal naming this case, filed in the appeal
+        // window (from the results' publication); upheld, it lifts the annulment.
+        ...(answer === 'disagree'
+          ? {
+              appeal: {
+                route: `POST /exams/${examId}/appeals`,
+                body: { reason: '…', violationCase: caseId },
+                opens: 'when the results are published (row 12)',
+              },
+            }
+          : {}),
         step,
       };
     });
