@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { holdersCovering } from '../api/directory/directory.repository';
 import type { ActivityDeps } from './exam-steps.activity';
 import { audit } from './exam-steps.activity';
+import { FORM4_LINK_GRACE_MS, form4UploadLink } from './form4.activity';
 import { outboxSender } from './notify.activity';
 
 type Language = 'kk' | 'ru' | 'en';
@@ -242,12 +243,19 @@ export function createForm4SignatureActivities(deps: ActivityDeps) {
       if (form === undefined)
         throw ApplicationFailure.nonRetryable(`no Form 4 of ${input.proctorId}`, 'NoForm4');
       const key = `form4-back/${input.examId}/${input.proctorId}/${input.rejection}`;
+      // A new single-use upload link: the first was used by the return being sent back.
+      const { linkId, url } = await form4UploadLink(deps, {
+        key,
+        proctorId: input.proctorId,
+        examId: input.examId,
+        expiresAt: new Date(input.at + FORM4_LINK_GRACE_MS),
+      });
       const message = backMessage(form.language, {
         discipline: form.discipline,
         examDate: form.exam_date,
         member: form.member,
         comment: input.comment,
-        link: `${publicUrl}/exams/${encodeURIComponent(input.examId)}/form4/${input.proctorId}`,
+        link: url,
       });
       await db.transaction(async (tx) => {
         if (form.signed_at === null) {
@@ -263,9 +271,9 @@ export function createForm4SignatureActivities(deps: ActivityDeps) {
           );
         }
         await tx.query(
-          `INSERT INTO outbox (key, kind, recipient, subject, body_text, headers, exam_id, step_id,
-                               clauses, scheduled_for, triggered_at)
-           VALUES ($1, 'form4.back', $2, $3, $4, $5, $6, $7, $8, $9, $9)
+          `INSERT INTO outbox (key, kind, recipient, subject, body_text, headers, link_ids, exam_id,
+                               step_id, clauses, scheduled_for, triggered_at)
+           VALUES ($1, 'form4.back', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
            ON CONFLICT (key) DO NOTHING`,
           [
             key,
@@ -273,6 +281,7 @@ export function createForm4SignatureActivities(deps: ActivityDeps) {
             message.subject,
             message.body,
             JSON.stringify({ 'Content-Language': form.language, 'X-Emtihan-Kind': 'form4.back' }),
+            [linkId],
             input.examId,
             `form4Signature@${input.proctorId}`,
             ['§5.15', 'Form 4'],

@@ -47,7 +47,7 @@ export interface NotifyInput extends StepInput {
 const PLACEHOLDER = /\{\{link:([0-9a-f-]{36})\}\}/g;
 
 /** A stable uuid from text: the same notification retried gets the same link ids. */
-function uuidFrom(text: string): string {
+export function uuidFrom(text: string): string {
   const h = createHash('sha256').update(text).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -185,9 +185,15 @@ export class AppModule {
         },
         {
           provide: LinksService,
-          useFactory: (db: DataSource, auth: AuthService, exams: ExamsService, policy: Policy) =>
-            new LinksService(db, auth, exams, policy),
-          inject: [DATA_SOURCE, AuthService, ExamsService, POLICY],
+          useFactory: (
+            db: DataSource,
+            auth: AuthService,
+            exams: ExamsService,
+            policy: Policy,
+            form4: Form4Service,
+          ) => new LinksService(db, auth, exams, policy, form4),
+          // §5.14: the Form 4 email's link returns the form through Form4Service.
+          inject: [DATA_SOURCE, AuthService, ExamsService, POLICY, Form4Service],
         },
         {
           provide: AuditService,

@@ -32,6 +32,17 @@ import { Form4Service } from './form4.service';
 /** A returned Form 4 with its acts: the workbook's limit, and 10 MB per act PDF. */
 const ACT_MAX_BYTES = 10 * 1024 * 1024;
 
+/** §5.14: the multipart fields of a Form 4 return (here and on the email link's upload page). */
+export const FORM4_FILE_FIELDS = [
+  { name: 'file', maxCount: 1 },
+  { name: 'acts', maxCount: 200 },
+];
+export const FORM4_FILE_LIMITS = {
+  fileSize: Math.max(IMPORT_LIMITS.maxBytes, ACT_MAX_BYTES),
+  files: 201,
+  fields: 0,
+};
+
 /** Form 4's return and signature (§5.14, §5.15). */
 @ApiTags('integrity')
 @ApiBearerAuth()
@@ -45,21 +56,7 @@ export class Form4Controller {
   @Post()
   @Allow('proctor', 'working_group_member')
   @HttpCode(200)
-  @UseInterceptors(
-    FileFieldsInterceptor(
-      [
-        { name: 'file', maxCount: 1 },
-        { name: 'acts', maxCount: 200 },
-      ],
-      {
-        limits: {
-          fileSize: Math.max(IMPORT_LIMITS.maxBytes, ACT_MAX_BYTES),
-          files: 201,
-          fields: 0,
-        },
-      },
-    ),
-  )
+  @UseInterceptors(FileFieldsInterceptor(FORM4_FILE_FIELDS, { limits: FORM4_FILE_LIMITS }))
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {

@@ -56,13 +56,17 @@ export class Form4Service {
     return rows[0];
   }
 
-  /** POST /exams/:id/form4/:proctorId (§5.14). */
+  /**
+   * POST /exams/:id/form4/:proctorId (§5.14), or the upload page of the Form 4 email's link
+   * (`via` names the link in the audit record, as a step decided by email link does).
+   */
   async return(
     principal: Principal,
     examId: string,
     proctorId: string,
     file: UploadedDocument | undefined,
     acts: UploadedDocument[],
+    via?: { kind: 'email-link'; linkId: string },
   ) {
     await this.exams.readable(principal, examId);
     const form = await this.form(examId, proctorId);
@@ -203,7 +207,13 @@ export class Form4Service {
         action: 'form4.returned',
         clauses: ['§5.14', 'Form 4'],
         examId,
-        after: { proctorId, sha256, students: read.rows.length, drawn },
+        after: {
+          proctorId,
+          sha256,
+          students: read.rows.length,
+          drawn,
+          ...(via === undefined ? {} : { via }),
+        },
       });
       return {
         examId,

@@ -254,6 +254,8 @@ const MATRIX: Record<string, Record<Caller, Verdict>> = {
   'POST /exams/{id}/form4/{proctorId}/sign': everyone('deny'),
   'GET /links/{token}': everyone('allow'),
   'POST /links/{token}': everyone('allow'),
+  // §5.14: the Form 4 email link's upload page posts here; the link's token authorises it.
+  'POST /links/{token}/form4': everyone('allow'),
   'GET /health': everyone('allow'),
 };
 
@@ -270,6 +272,7 @@ const OWN_BEHALF = [
   'POST /me/password',
   'POST /plans/preview',
   'POST /links/{token}',
+  'POST /links/{token}/form4',
 ];
 
 /**

@@ -145,6 +145,8 @@ test('§5.13, §5.14, §5.15, Form 4, row 11: Form 4 emailed at E, a bad return 
     30_000,
   );
   expect(backMail.mail.text).toContain('Row 3: attach the act signed by both proctors');
+  // …with a new single-use upload link (the first one was used up by the return).
+  expect(backMail.mail.text).toMatch(/\/links\/[A-Za-z0-9_-]{43}/);
   await waitFor(
     'the return cleared',
     async () => ((await returned()) === null ? true : undefined),
