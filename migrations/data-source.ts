@@ -12,6 +12,7 @@ import { Paperwork1764700000000 } from './1764700000000-paperwork';
 import { Grading1764800000000 } from './1764800000000-grading';
 import { Appeals1764900000000 } from './1764900000000-appeals';
 import { Integrity1765000000000 } from './1765000000000-integrity';
+import { CaseDrawnUpBy1765200000000 } from './1765200000000-case-drawn-up-by';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   Grading1764800000000,
   Appeals1764900000000,
   Integrity1765000000000,
+  CaseDrawnUpBy1765200000000,
 ];
 
 export function createDataSource(options: {
