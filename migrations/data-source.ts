@@ -13,6 +13,7 @@ import { Grading1764800000000 } from './1764800000000-grading';
 import { Appeals1764900000000 } from './1764900000000-appeals';
 import { Integrity1765000000000 } from './1765000000000-integrity';
 import { Form4UploadLink1765100000000 } from './1765100000000-form4-upload-link';
+import { CaseDrawnUpBy1765200000000 } from './1765200000000-case-drawn-up-by';
 import { CaseAppeal1765300000000 } from './1765300000000-case-appeal';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   Appeals1764900000000,
   Integrity1765000000000,
   Form4UploadLink1765100000000,
+  CaseDrawnUpBy1765200000000,
   CaseAppeal1765300000000,
 ];
 

@@ -3,7 +3,8 @@
 # `POLICY_FILE=policies/drill.policy.json npm run dev`, then `bash scripts/demo-proctoring.sh`.
 # The working group's order and the exam's proctor (§5.10–§5.12), the proctoring system's webhook
 # (§5.4, §5.9), Form 4 emailed at E and returned with one "drawn" row (§5.13–§5.15), the case
-# confirmed by a commission of four (§5.8), the act sent (§5.16), one student disagreeing and
+# confirmed by a commission of four (§5.8), an in-person Form 2 act drawn up on the spot by three
+# people (§5.8, Form 2), the acts sent (§5.16), one student disagreeing and
 # another refusing (Form 3), the grade annulled, the recordings held while a case is open (§5.7).
 # About 3 minutes on the drill policy; the PDFs land in $OUT (default /tmp/emtihan-proctoring).
 set -euo pipefail
@@ -102,8 +103,11 @@ curl -s -o "$OUT/form4.pdf" -H "authorization: Bearer ${T[integrity]}" "$API/exa
 DRAWN_ID=$(echo "$PEOPLE" | j "v.items.find(p => p.fullName === '$DRAWN').id")
 DRAWN_WHO=$(for s in s1 s2 s3; do if [ "${ID[$s]}" = "$DRAWN_ID" ]; then echo $s; fi; done)
 OTHER=$(for s in s1 s2 s3; do if [ "$s" != "$DRAWN_WHO" ]; then echo $s; fi; done | head -1)
-echo "$OTHER is also caught on the spot (Form 2, in person): case V-2"
-post ${T[proctor]} /exams/$EID/cases "{\"studentId\":\"${ID[$OTHER]}\",\"source\":\"form2\",\"violations\":[\"mobile_phone\",\"talking\"],\"time\":\"10:15\"}" | j 'v.caseId + " open; holds " + JSON.stringify(v.holds.map(h => h.caseId))'
+echo "$OTHER is also caught on the spot (Form 2, in person): case V-2, drawn up by the proctor, the testing centre and the dean's office"
+SPOT="{\"studentId\":\"${ID[$OTHER]}\",\"source\":\"form2\",\"violations\":[\"mobile_phone\",\"talking\"],\"time\":\"10:15\""
+post ${T[proctor]} /exams/$EID/cases "$SPOT,\"drawnUpBy\":[\"${ID[proctor]}\",\"${ID[centre]}\"]}" | j 'v.status + " " + v.detail'
+post ${T[proctor]} /exams/$EID/cases "$SPOT,\"drawnUpBy\":[\"${ID[proctor]}\",\"${ID[centre]}\",\"${ID[deans]}\"]}" \
+  | j 'v.caseId + " open, drawn up by " + v.drawnUpBy.map(d => d.name + " (" + d.role + ")").join(", ") + "; holds " + JSON.stringify(v.holds.map(h => h.caseId))'
 
 MEMBERS="[\"${ID[integrity]}\",\"${ID[proctor]}\",\"${ID[centre]}\",\"${ID[deans]}\"]"
 for c in V-1 V-2; do

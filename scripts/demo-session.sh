@@ -34,9 +34,10 @@ vr@example.edu.kz,Vice Rector,ru,vice_rector,institution
 CSV
 curl -s -X POST $API/directory/people/import -H "authorization: Bearer $ADMIN" -F file=@"${TMPDIR:-/tmp}/emtihan-demo-people.csv" | j 'v'
 PEOPLE=$(get $ADMIN "/directory/people?limit=500")
-declare -A T
+declare -A T ID
 for who in head dean resp examiner committee centre registrar proctor group integrity appeals student vr; do
   id=$(echo "$PEOPLE" | j "v.items.find(p => p.email === '$who@example.edu.kz').id")
+  ID[$who]=$id
   curl -s -o /dev/null -X POST $API/directory/people/$id/password -H "authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"password":"a long initial passphrase"}'
   T[$who]=$(curl -s -X POST $API/auth/login -H 'content-type: application/json' -d "{\"email\":\"$who@example.edu.kz\",\"password\":\"a long initial passphrase\"}" | j 'v.accessToken')
 done
@@ -70,6 +71,11 @@ get ${T[head]} /me/tasks | j 'v.items.map(i => `${i.stepId} ${i.status} due ${i.
 say "session steps (S today on the drill: overdue at once, escalated)"
 sapprove head commissionComposition@anatomy
 sapprove centre scheduleApproval
+echo "row 3 before any proctor is assigned: $(post ${T[centre]} /sessions/$SID/steps/proctorsApproval/approve '{}' | j 'v.status + " " + v.detail')"
+# Row 3, §5.12: approved on the working group's order and every exam's proctors.
+ORDER=$(post ${T[centre]} /working-group/orders "{\"number\":\"ВР-$SID\",\"signedOn\":\"$TODAY\",\"signedBy\":\"${ID[vr]}\",\"scope\":\"institution\",\"members\":[\"${ID[group]}\"]}" | j 'v.id')
+curl -s -X PUT "$API/exams/$EID/proctors" -H "authorization: Bearer ${T[centre]}" -H 'content-type: application/json' -H "Idempotency-Key: $RANDOM$RANDOM" \
+  -d "{\"orderId\":\"$ORDER\",\"assignments\":[{\"proctorId\":\"${ID[proctor]}\",\"memberId\":\"${ID[group]}\"}]}" | j 'v.assignments.length + " proctor assigned to " + v.examId'
 sapprove centre proctorsApproval
 sleep 2
 sapprove centre proctorInstructions

@@ -146,6 +146,18 @@ export type StepSubject =
       sha256: string;
       drawn: number;
     }
+  /**
+   * Row 3, §5.12: the session's proctor assignments the testing centre approved (every exam has
+   * its proctors): how many exams and distinct proctors, the working-group orders they come from
+   * and the SHA-256 of the assignments (exam, proctor, member, order; sorted).
+   */
+  | {
+      kind: 'proctorAssignments';
+      exams: number;
+      proctors: number;
+      orders: { id: string; number: string }[];
+      sha256: string;
+    }
   /** §5.16: the act was sent to the student's email and AIS account. */
   | { kind: 'actDelivery'; caseId: string; documentId: string; channels: string[] }
   /** §5.16: the student's answer to the act. */

@@ -584,6 +584,12 @@ export class ExamsService {
       document?: { version?: number };
       /** The subject, when the caller resolved it in its own transaction (row 12's outcome). */
       subject?: StepSubject;
+      /**
+       * An approval's subject resolved by the caller once the decision is known to be allowed (a
+       * session step: row 3's proctor assignments); it throws a problem when there is nothing to
+       * approve yet.
+       */
+      resolveSubject?: () => Promise<StepSubject | undefined>;
     },
   ) {
     const { kind, id, chain, stepId, decision, comment, updateId, via, assigneeId } = target;
@@ -639,9 +645,13 @@ export class ExamsService {
     // Document-backed steps approve a specific, checked version (issue 8; 4xx when there is none).
     const subject =
       target.subject ??
-      (kind === 'exam' && decision === 'approve'
-        ? await this.subjects.resolve(id, stepId, target.document ?? {})
-        : undefined);
+      (decision !== 'approve'
+        ? undefined
+        : target.resolveSubject !== undefined
+          ? await target.resolveSubject()
+          : kind === 'exam'
+            ? await this.subjects.resolve(id, stepId, target.document ?? {})
+            : undefined);
     const outcome = await this.temporal.decide(
       id,
       {

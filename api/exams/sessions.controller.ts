@@ -73,11 +73,19 @@ export class SessionsController {
   @Post('sessions/:id/steps/:step/approve')
   @Allow(...STAFF)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Approve a session step you own (GP 4, rows 3–5)' })
+  @ApiOperation({
+    summary: 'Approve a session step you own (GP 4, rows 3–5)',
+    description:
+      "Row 3, §5.12: `proctorsApproval` is approved on the working group's assignments — every exam of the session must have its proctors (`PUT /exams/:id/proctors`); the step records them as its subject (`proctorAssignments`: exams, proctors, orders, sha256).",
+  })
   @ApiHeader(IDEMPOTENCY_REQUIRED)
   @ApiResponse({ status: 403, description: 'you do not own this step' })
   @ApiResponse({ status: 404, description: 'no such session or step' })
-  @ApiResponse({ status: 409, description: 'the step is not open' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'the step is not open; row 3, §5.12: an exam of the session has no proctor assigned (`examsWithoutProctors` lists the first 20)',
+  })
   approve(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

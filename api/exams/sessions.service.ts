@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { planExam, planSession, PlanInputError, type ExamFacts } from '../../sop/plan';
 import type { Policy, Role } from '../../sop/policy';
-import type { DecideStepRequest, Decision } from '../../workflows/exam.contract';
+import { ruleIdOf } from '../../sop/units';
+import type { DecideStepRequest, Decision, StepSubject } from '../../workflows/exam.contract';
 import { examWorkflowId } from '../../workflows/exam.contract';
 import { sessionWorkflowId, type SessionExam } from '../../workflows/session.contract';
 import { holdsIn, type Principal } from '../auth/principal';
 import { badRequest, conflict, notFound, ProblemException } from '../common/problem';
 import { dateInZone, isoInZone } from '../common/time';
 import { findUnit, unitChain } from '../directory/directory.repository';
+import { proctorAssignmentsSubject } from '../integrity/working-group.service';
 import type { SopService } from '../plans/sop.service';
 import type { TemporalGateway } from '../temporal/temporal.gateway';
 import type { CreateSessionDto } from './exams.dto';
@@ -296,6 +298,7 @@ export class SessionsService {
         approved_at: Date | null;
         approved_by: string | null;
         comment: string | null;
+        subject: StepSubject | null;
       }[]
     >(`SELECT * FROM session_step WHERE session_id = $1 ORDER BY due_at, step_id`, [id]);
     const exams = await this.db.query<
@@ -338,6 +341,8 @@ export class SessionsService {
         approvedAt: this.iso(s.approved_at),
         approvedBy: s.approved_by,
         comment: s.comment,
+        /** What the approval approved (row 3: the proctor assignments), if the step has one. */
+        subject: s.subject,
       })),
       summary: {
         exams: exams.length,
@@ -378,6 +383,11 @@ export class SessionsService {
     const chain = await this.exams.chain(unit);
     const via: DecideStepRequest['via'] = { kind: 'api' };
     return this.exams.act(principal, {
+      // Row 3, §5.12: approved on the working group's assignments, every exam with its proctors
+      // (a role above the owner may still waive it, with a reason).
+      ...(ruleIdOf(stepId) === 'proctorsApproval'
+        ? { resolveSubject: () => proctorAssignmentsSubject(this.db, sessionId) }
+        : {}),
       kind: 'session',
       id: sessionId,
       workflowId: session.workflow_id,

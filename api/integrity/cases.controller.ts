@@ -47,6 +47,8 @@ export class CasesController {
   @ApiOperation({
     summary:
       'Open a violation case (§5.7, §5.8, row 11): a drawn Form 4 row, a proctoring flag, or an act on the spot (form2, impostor); the exam holds its recordings',
+    description:
+      'An act drawn up on the spot (source `form2` or `impostor`; §5.8, Form 2) names the people who drew it up in `drawnUpBy`: at least 3 distinct active people of the directory, each holding a seat over the exam’s department (proctor, testing centre, dean’s office, integrity commission, working group) whose title the act prints as their position. The act issued when the commission confirms the case lists them as its authors, each with a signature line, and the confirming commission apart. Any other source must not send `drawnUpBy` (its act is drawn up by the commission that confirms it). Errors name the field (`drawnUpBy`, `drawnUpBy[1]`) and nothing is saved.',
   })
   @ApiBody({
     schema: {
@@ -55,6 +57,15 @@ export class CasesController {
       properties: {
         studentId: { type: 'string' },
         source: { type: 'string', enum: ['form4', 'flag', 'form2', 'impostor'] },
+        drawnUpBy: {
+          type: 'array',
+          items: { type: 'string' },
+          minItems: 3,
+          maxItems: 20,
+          uniqueItems: true,
+          description:
+            '§5.8, Form 2: required for form2 and impostor, refused for the others — the person ids of the (at least three) people who drew up the act on the spot',
+        },
         violations: {
           type: 'array',
           items: {
@@ -80,7 +91,8 @@ export class CasesController {
   @ApiResponse({ status: 201, description: 'opened: caseId V-n, its workflow, the holds' })
   @ApiResponse({
     status: 400,
-    description: 'a field is missing or invalid; the student did not sit the exam',
+    description:
+      'a field is missing or invalid (drawnUpBy: fewer than 3 people, someone unknown, inactive or without a seat); the student did not sit the exam',
   })
   @ApiResponse({ status: 409, description: 'the same case exists, or the recordings are deleted' })
   open(

@@ -58,6 +58,37 @@ export const CASE_READERS: Role[] = [
 
 const invalid = invalidFields;
 
+/**
+ * §5.8, Form 2: the sources whose act is drawn up on the spot — an in-person Form 2 and the
+ * impostor act — by the people who sign it, named when the case is opened. A Form 4 row or a
+ * proctoring flag has no such act: its act is drawn up by the commission that confirms it.
+ */
+export const DRAWN_ON_THE_SPOT: readonly CaseSource[] = ['form2', 'impostor'];
+/** §5.8, Form 2: "the (three) people drawing up the act" — at least three. */
+export const ACT_DRAWERS_MIN = 3;
+const ACT_DRAWERS_MAX = 20;
+
+/**
+ * The roles whose policy title is printed as a person's position on an act (the first one held
+ * over the exam's department): the commission's members, and the people who drew an act up.
+ */
+const SEATS = [
+  'proctor',
+  'testing_centre',
+  'deans_office',
+  'violation_commission',
+  'working_group_member',
+] as const satisfies readonly Role[];
+type Seat = (typeof SEATS)[number];
+
+/** Someone who drew an act up on the spot, as stored in `violation_case.drawn_up_by`. */
+export interface ActDrawer {
+  personId: string;
+  name: string;
+  /** The seat whose title the act prints as their position. */
+  role: Seat;
+}
+
 interface CaseRow {
   exam_id: string;
   case_id: string;
@@ -76,6 +107,8 @@ interface CaseRow {
   opened_by: string;
   opened_at: Date;
   closed_at: Date | null;
+  /** §5.8, Form 2: who drew the act up on the spot (form2 and impostor cases). */
+  drawn_up_by: ActDrawer[] | null;
 }
 
 const text = (
@@ -92,6 +125,41 @@ const text = (
   }
   return v.trim();
 };
+
+/**
+ * §5.8, Form 2: the `drawnUpBy` of an act drawn up on the spot — the ids of at least three distinct
+ * people (checked against the directory by the caller); problems go to `errors`.
+ */
+function drawnUpByIds(value: unknown, errors: Field[]): string[] {
+  const need = `is required: the ids of at least ${ACT_DRAWERS_MIN} people who drew up the act on the spot (§5.8, Form 2)`;
+  if (!Array.isArray(value)) {
+    errors.push({ path: 'drawnUpBy', message: need });
+    return [];
+  }
+  if (value.length > ACT_DRAWERS_MAX) {
+    errors.push({ path: 'drawnUpBy', message: `at most ${ACT_DRAWERS_MAX} people` });
+    return [];
+  }
+  const first = new Map<string, number>();
+  value.forEach((v, i) => {
+    const id = typeof v === 'string' ? v.trim() : '';
+    if (id === '' || id.length > 100)
+      errors.push({ path: `drawnUpBy[${i}]`, message: 'is required: a person id' });
+    else if (first.has(id))
+      errors.push({
+        path: `drawnUpBy[${i}]`,
+        message: `names ${id} again (drawnUpBy[${first.get(id)}]): three distinct people`,
+      });
+    else first.set(id, i);
+  });
+  const ids = [...first.keys()];
+  if (ids.length < ACT_DRAWERS_MIN)
+    errors.push({
+      path: 'drawnUpBy',
+      message: `at least ${ACT_DRAWERS_MIN} people drew up the act on the spot (§5.8, Form 2): ${ids.length} named`,
+    });
+  return ids;
+}
 
 /**
  * Violation cases (issue 9; §5.8, §5.14–§5.16, row 11). A case is opened by a "drawn" Form 4 row,
@@ -150,6 +218,15 @@ export class CasesService implements ViolationFlagHandler {
         path: 'impostor',
         message: 'is required for an impostor act: who sat the exam',
       });
+    const onTheSpot = DRAWN_ON_THE_SPOT.includes(source);
+    // §5.8, Form 2: only an act drawn up on the spot names who drew it up; any other case's act is
+    // drawn up by the commission that confirms it, so a list sent with it is refused, not ignored.
+    if (!onTheSpot && o.drawnUpBy !== undefined && errors.every((e) => e.path !== 'source'))
+      errors.push({
+        path: 'drawnUpBy',
+        message: `is only for an act drawn up on the spot (${DRAWN_ON_THE_SPOT.join(', ')}); a ${source} case's act is drawn up by the commission that confirms it`,
+      });
+    const drawerIds = onTheSpot ? drawnUpByIds(o.drawnUpBy, errors) : [];
     if (errors.length > 0) throw invalid(errors);
     const sat = await this.db.query<unknown[]>(
       `SELECT 1 FROM admission WHERE exam_id = $1 AND student_id = $2 AND admitted
@@ -157,7 +234,9 @@ export class CasesService implements ViolationFlagHandler {
       [examId, studentId],
     );
     if (sat.length === 0)
-      throw invalid([{ path: 'studentId', message: `${studentId} did not sit exam ${examId}` }]);
+      errors.push({ path: 'studentId', message: `${studentId} did not sit exam ${examId}` });
+    const drawnUpBy = onTheSpot ? await this.drawers(drawerIds, departmentId, errors) : undefined;
+    if (errors.length > 0) throw invalid(errors);
     const evidence = {
       note,
       violations,
@@ -172,6 +251,7 @@ export class CasesService implements ViolationFlagHandler {
         evidence,
         note,
         updateId,
+        ...(drawnUpBy !== undefined ? { drawnUpBy } : {}),
       }),
     );
   }
@@ -193,11 +273,13 @@ export class CasesService implements ViolationFlagHandler {
       evidence: Record<string, unknown>;
       note: string;
       updateId: string;
+      /** §5.8, Form 2: who drew the act up on the spot (form2, impostor). */
+      drawnUpBy?: ActDrawer[];
     },
     /** Return the audit record instead of appending it (more Updates follow in the transaction). */
     deferAudit = false,
   ) {
-    const { studentId, source, evidence, note, updateId } = input;
+    const { studentId, source, evidence, note, updateId, drawnUpBy } = input;
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`cases/${examId}`]);
     const same = await tx.query<{ case_id: string }[]>(
       `SELECT case_id FROM violation_case WHERE exam_id = $1 AND student_id = $2 AND source = $3`,
@@ -214,9 +296,19 @@ export class CasesService implements ViolationFlagHandler {
     const caseId = `V-${next[0].n}`;
     const workflowId = violationCaseWorkflowId(examId, caseId);
     await tx.query(
-      `INSERT INTO violation_case (exam_id, case_id, student_id, source, evidence, workflow_id, opened_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [examId, caseId, studentId, source, JSON.stringify(evidence), workflowId, principal.personId],
+      `INSERT INTO violation_case (exam_id, case_id, student_id, source, evidence, workflow_id, opened_by,
+                                   drawn_up_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        examId,
+        caseId,
+        studentId,
+        source,
+        JSON.stringify(evidence),
+        workflowId,
+        principal.personId,
+        drawnUpBy === undefined ? null : JSON.stringify(drawnUpBy),
+      ],
     );
     const event = await this.exams.recordEvent(
       principal,
@@ -230,10 +322,22 @@ export class CasesService implements ViolationFlagHandler {
       actor: principal.personId,
       actorRole: CASE_OPENERS.find((r) => holdsIn(principal, [r], chain)) ?? null,
       action: 'case.opened',
-      clauses: ['§5.7', '§5.8', 'row 11'],
+      clauses: [
+        '§5.7',
+        '§5.8',
+        'row 11',
+        ...(drawnUpBy === undefined ? [] : [source === 'impostor' ? 'impostor act' : 'Form 2']),
+      ],
       scopeId: departmentId,
       examId,
-      after: { caseId, studentId, source, evidence, workflowId },
+      after: {
+        caseId,
+        studentId,
+        source,
+        evidence,
+        workflowId,
+        ...(drawnUpBy !== undefined ? { drawnUpBy: drawnUpBy.map((d) => d.personId) } : {}),
+      },
     };
     if (!deferAudit) await appendAudit(tx, record);
     return {
@@ -241,6 +345,7 @@ export class CasesService implements ViolationFlagHandler {
       caseId,
       studentId,
       source,
+      ...(drawnUpBy !== undefined ? { drawnUpBy } : {}),
       workflowId,
       status: 'open',
       holds: event.holds,
@@ -397,34 +502,68 @@ export class CasesService implements ViolationFlagHandler {
   }
 
   /**
-   * The members' positions on the act: the policy's title of the role each sits for (the holders
-   * of each role read once for the whole commission).
+   * The seat each person sits for over the department (the first of SEATS they hold; undefined
+   * when none): the holders of each seat read once for the whole list.
    */
+  private async seats(ids: string[], departmentId: string): Promise<(Seat | undefined)[]> {
+    const resolved = await Promise.all(
+      SEATS.map(async (role) => ({
+        role,
+        ids: new Set((await holdersCovering(this.db, role, departmentId)).map((p) => p.id)),
+      })),
+    );
+    return ids.map((id) => resolved.find((s) => s.ids.has(id))?.role);
+  }
+
+  /** A seat's title in the act's language: the policy's title of the role. */
+  private position(role: Seat, language: DocumentLanguage): string {
+    return this.policy.roles.find((r) => r.id === role)?.title[language] ?? role;
+  }
+
+  /** The commission members' positions on the act (a member without a seat: "member"). */
   private async positions(
     members: string[],
     departmentId: string,
     language: DocumentLanguage,
   ): Promise<string[]> {
-    const seats = (
-      [
-        'proctor',
-        'testing_centre',
-        'deans_office',
-        'violation_commission',
-        'working_group_member',
-      ] as const
-    ).map((role) => ({ role, holders: holdersCovering(this.db, role, departmentId) }));
-    const resolved = await Promise.all(
-      seats.map(async (s) => ({ role: s.role, ids: new Set((await s.holders).map((p) => p.id)) })),
-    );
-    return members.map((id) => {
-      const seat = resolved.find((s) => s.ids.has(id));
-      return seat === undefined
+    return (await this.seats(members, departmentId)).map((seat) =>
+      seat === undefined
         ? language === 'kk'
           ? 'комиссия мүшесі'
           : 'член комиссии'
-        : (this.policy.roles.find((r) => r.id === seat.role)?.title[language] ?? seat.role);
+        : this.position(seat, language),
+    );
+  }
+
+  /**
+   * §5.8, Form 2: the people who drew the act up on the spot, each an active person of the
+   * directory with a seat over the exam's department (its title is their position on the act);
+   * problems go to `errors`, named `drawnUpBy[i]`.
+   */
+  private async drawers(
+    ids: string[],
+    departmentId: string,
+    errors: Field[],
+  ): Promise<ActDrawer[]> {
+    const people = await Promise.all(ids.map((id) => findPerson(this.db, id)));
+    const seats = await this.seats(ids, departmentId);
+    const drawers: ActDrawer[] = [];
+    ids.forEach((id, i) => {
+      const person = people[i];
+      const seat = seats[i];
+      if (person === undefined || !person.active)
+        errors.push({
+          path: `drawnUpBy[${i}]`,
+          message: `no active person ${id} in the directory`,
+        });
+      else if (seat === undefined)
+        errors.push({
+          path: `drawnUpBy[${i}]`,
+          message: `§5.8: ${person.fullName} holds no position over ${departmentId} to print on the act (one of ${SEATS.join(', ')})`,
+        });
+      else drawers.push({ personId: id, name: person.fullName, role: seat });
     });
+    return drawers;
   }
 
   /** POST /exams/:id/cases/:caseId/decision (§5.8, §5.15): confirmed (a numbered act) or dismissed. */
@@ -470,10 +609,21 @@ export class CasesService implements ViolationFlagHandler {
       let act: { documentId: string; number: number; year: number; sha256: string } | null = null;
       const members = people.map((p) => p.id);
       const positions = await this.positions(members, departmentId, language);
-      const drawnUpBy: ActPerson[] = people.map((p, i) => ({
+      const commission: ActPerson[] = people.map((p, i) => ({
         name: p.fullName,
         position: positions[i],
       }));
+      // §5.8, Form 2: an act drawn up on the spot names those who drew it up, and the commission
+      // that confirms it apart; any other case's act (Form 4, a flag — or a case opened before the
+      // people were recorded) is drawn up by the commission itself.
+      const drawnUpBy: ActPerson[] =
+        row.drawn_up_by === null
+          ? commission
+          : row.drawn_up_by.map((d) => ({
+              name: d.name,
+              position: this.position(d.role, language),
+            }));
+      const confirmedBy = row.drawn_up_by === null ? {} : { commission };
       let issued: Awaited<ReturnType<typeof issueDocument>> | undefined;
       if (decision === 'confirmed') {
         const date = dateInZone(this.policy.timeZone, at);
@@ -502,6 +652,7 @@ export class CasesService implements ViolationFlagHandler {
                     impostor: evidence.impostor ?? '',
                     date,
                     time: evidence.time ?? '00:00',
+                    ...confirmedBy,
                   },
                 }
               : {
@@ -515,6 +666,7 @@ export class CasesService implements ViolationFlagHandler {
                     violations: evidence.violations ?? [],
                     ...(evidence.note ? { other: evidence.note } : {}),
                     ...(evidence.recording ? { recording: evidence.recording } : {}),
+                    ...confirmedBy,
                   },
                 }),
             key: `case/${examId}/${caseId}/act`,
@@ -846,6 +998,7 @@ export class CasesService implements ViolationFlagHandler {
       studentId: r.student_id,
       ...(r.full_name !== undefined ? { fullName: r.full_name } : {}),
       source: r.source,
+      drawnUpBy: r.drawn_up_by,
       status: r.closed_at !== null ? 'closed' : 'open',
       decision: r.status === 'confirmed' || r.status === 'dismissed' ? r.status : null,
       evidence: r.evidence,

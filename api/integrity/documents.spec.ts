@@ -14,7 +14,7 @@ describe('integrity documents: content checks before a number is taken', () => {
     expect(contentProblems({ kind: 'form4', content: SAMPLE_FORM4 })).toEqual([]);
   });
 
-  it('Form 2, §5.8: an act drawn up by two people, or with no violation ticked, is refused', () => {
+  it('Form 2, §5.8: an act drawn up by two people, with a commission member unnamed, or with no violation ticked, is refused', () => {
     const two = { ...SAMPLE_FORM2, drawnUpBy: SAMPLE_FORM2.drawnUpBy.slice(0, 2) };
     expect(contentProblems({ kind: 'form2', content: two })).toEqual([
       'drawnUpBy: at least 3 people (§5.8)',
@@ -22,6 +22,10 @@ describe('integrity documents: content checks before a number is taken', () => {
     const none = { ...SAMPLE_FORM2, violations: [], other: ' ' };
     expect(contentProblems({ kind: 'form2', content: none })).toEqual([
       'violations: at least one, or other',
+    ]);
+    const unnamed = { ...SAMPLE_FORM2, commission: [{ name: 'Ержан Адалов', position: ' ' }] };
+    expect(contentProblems({ kind: 'form2', content: unnamed })).toEqual([
+      'commission[0]: name and position',
     ]);
     const unknown = { ...SAMPLE_FORM2, violations: ['smoking' as 'talking'] };
     expect(contentProblems({ kind: 'form2', content: unknown })[0]).toMatch(/^violations: one of/);

@@ -48,8 +48,14 @@ export type Violation = (typeof VIOLATIONS)[number];
 /** Form 2 (§5.8): act on breaking the rules of conduct at the exam. */
 export interface Form2Content {
   discipline: string;
-  /** §5.8: at least three people (proctor, testing centre, dean's office). */
+  /**
+   * §5.8: at least three people (proctor, testing centre, dean's office): those who drew the act
+   * up on the spot (named when the case was opened), or the commission for an act of a Form 4 row
+   * or a proctoring flag.
+   */
   drawnUpBy: ActPerson[];
+  /** §5.8, §5.15: the integrity commission that confirmed an act drawn up on the spot, listed apart. */
+  commission?: ActPerson[];
   student: ActStudent;
   /** The violation's local date (YYYY-MM-DD) and time (HH:mm). */
   date: string;
@@ -79,7 +85,10 @@ export interface Form3Content {
 /** The impostor act (§5.8; no form number): someone sat, or tried to sit, the exam for the student. */
 export interface ImpostorContent {
   discipline: string;
+  /** §5.8: the (at least three) people who drew it up on the spot. */
   drawnUpBy: ActPerson[];
+  /** §5.8, §5.15: the integrity commission that confirmed it, listed apart. */
+  commission?: ActPerson[];
   student: ActStudent;
   /** The person found sitting the exam instead of the student. */
   impostor: string;
@@ -211,16 +220,21 @@ export function contentProblems(doc: DocumentContent): string[] {
   };
   const date = (value: string, path: string) =>
     need(ISO_DATE.test(value), `${path}: a date YYYY-MM-DD`);
-  const commission = (people: ActPerson[]) => {
+  const commission = (people: ActPerson[], confirmedBy: ActPerson[] | undefined) => {
     // §5.8: a commission of at least three people draws up the act.
     need(people.length >= 3, 'drawnUpBy: at least 3 people (§5.8)');
     people.forEach((p, i) => person(p, `drawnUpBy[${i}]`));
+    // The commission that confirmed an act drawn up on the spot, when listed apart.
+    if (confirmedBy !== undefined) {
+      need(confirmedBy.length > 0, 'commission: its members (§5.8)');
+      confirmedBy.forEach((p, i) => person(p, `commission[${i}]`));
+    }
   };
   switch (doc.kind) {
     case 'form2': {
       const c = doc.content;
       need(filled(c.discipline), 'discipline: required');
-      commission(c.drawnUpBy);
+      commission(c.drawnUpBy, c.commission);
       student(c.student);
       date(c.date, 'date');
       need(TIME.test(c.time), 'time: HH:mm');
@@ -245,7 +259,7 @@ export function contentProblems(doc: DocumentContent): string[] {
     case 'impostor': {
       const c = doc.content;
       need(filled(c.discipline), 'discipline: required');
-      commission(c.drawnUpBy);
+      commission(c.drawnUpBy, c.commission);
       student(c.student);
       need(filled(c.impostor), 'impostor: the name of the person found');
       date(c.date, 'date');

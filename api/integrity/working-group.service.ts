@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { createHash, randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
 import { appendAudit } from '../../activities/audit-log';
 import { isIsoDate } from '../../sop/dates';
 import type { Role } from '../../sop/policy';
+import type { StepSubject } from '../../workflows/exam.contract';
 import { holdsIn, type Principal } from '../auth/principal';
 import { fieldsOf } from '../common/validation';
 import { conflict, invalidFields, ProblemException } from '../common/problem';
@@ -29,6 +30,62 @@ const ids = (value: unknown, path: string, errors: Field[]): string[] => {
   if (new Set(value).size !== value.length) errors.push({ path, message: 'names someone twice' });
   return value as string[];
 };
+
+/** At most this many exam ids are named in row 3's refusal (the count says how many in all). */
+export const UNASSIGNED_LISTED = 20;
+
+/**
+ * Row 3, §5.12: what approving "proctors and responsible staff approved" of a session approves —
+ * every exam of the session has its proctors assigned (`PUT /exams/:id/proctors`). A session with
+ * an exam that has none is a 409 naming those exams (the first UNASSIGNED_LISTED of them, in
+ * date order); otherwise the subject records the assignments: the exams, the distinct proctors,
+ * the working-group orders and the SHA-256 of the sorted (exam, proctor, member, order) rows.
+ */
+export async function proctorAssignmentsSubject(
+  db: Pick<EntityManager, 'query'>,
+  sessionId: string,
+): Promise<Extract<StepSubject, { kind: 'proctorAssignments' }>> {
+  const exams = await db.query<{ id: string; proctors: number }[]>(
+    `SELECT e.id, count(a.proctor_id)::int AS proctors
+       FROM exam e LEFT JOIN proctor_assignment a ON a.exam_id = e.id
+      WHERE e.session_id = $1 GROUP BY e.id ORDER BY e.exam_date, e.id`,
+    [sessionId],
+  );
+  const unassigned = exams.filter((e) => e.proctors === 0).map((e) => e.id);
+  if (unassigned.length > 0) {
+    const listed = unassigned.slice(0, UNASSIGNED_LISTED);
+    const more = unassigned.length - listed.length;
+    throw conflict(
+      `row 3, §5.12: proctors and responsible staff are approved when every exam of the session ` +
+        `has its proctors; ${unassigned.length} of ${exams.length} have none: ${listed.join(', ')}` +
+        `${more > 0 ? ` and ${more} more` : ''} (assign them with PUT /exams/:id/proctors)`,
+      { clauses: ['row 3', '§5.12'], examsWithoutProctors: listed, unassigned: unassigned.length },
+    );
+  }
+  const rows = await db.query<
+    { exam_id: string; proctor_id: string; member_id: string; order_id: string; number: string }[]
+  >(
+    `SELECT a.exam_id, a.proctor_id, a.member_id, a.order_id, o.number
+       FROM proctor_assignment a JOIN exam e ON e.id = a.exam_id
+       JOIN working_group_order o ON o.id = a.order_id
+      WHERE e.session_id = $1 ORDER BY a.exam_id, a.proctor_id`,
+    [sessionId],
+  );
+  const orders = new Map(rows.map((r) => [r.order_id, r.number]));
+  return {
+    kind: 'proctorAssignments',
+    exams: exams.length,
+    proctors: new Set(rows.map((r) => r.proctor_id)).size,
+    orders: [...orders]
+      .map(([id, number]) => ({ id, number }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
+    sha256: createHash('sha256')
+      .update(
+        rows.map((r) => [r.exam_id, r.proctor_id, r.member_id, r.order_id].join('\t')).join('\n'),
+      )
+      .digest('hex'),
+  };
+}
 
 /**
  * The working group (§5.10–§5.12): the vice-rector's order appointing it (number, date, members),

@@ -11,6 +11,7 @@ import { sessionStateQuery } from '../../workflows/session.contract';
 import { type sessionWorkflow } from '../../workflows/session.workflow';
 import type { DirectoryFixture } from '../directory-fixture';
 import { uniqueId, waitFor } from '../support';
+import { useApiOver } from './api-over';
 import { saveHistory, startSession, useTimeSkipping } from './time-skipping';
 
 /**
@@ -20,6 +21,7 @@ import { saveHistory, startSession, useTimeSkipping } from './time-skipping';
  */
 
 const ctx = useTimeSkipping();
+const api = useApiOver(ctx, Buffer.alloc(32, 7).toString('base64'));
 const endOf = (date: string) => Date.parse(`${date}T23:59:59.999+05:00`);
 
 const startWith = (summer: boolean) =>
@@ -151,4 +153,114 @@ test('row 4: a summer session has its schedule approved S − 1 week', async () 
     30_000,
   );
   expect(schedule.dueAt).toBe(endOf('2027-02-22'));
+});
+
+test('row 3, §5.12: proctors and responsible staff are approved only when every exam of the session has its proctors assigned', async () => {
+  const { handle, dir, sessionId, exams } = await startWith(false);
+  await waitFor(
+    'row 3 to open',
+    async () => (await steps(handle)).find((s) => s.stepId === 'proctorsApproval'),
+    30_000,
+  );
+  const [centre, rector, member, proctor] = [
+    dir.byRole.testing_centre!,
+    dir.byRole.vice_rector!,
+    dir.byRole.working_group_member!,
+    dir.byRole.proctor!,
+  ];
+  const order = await api.http('POST', '/working-group/orders', {
+    as: centre,
+    body: {
+      number: `ВР-${sessionId}`,
+      signedOn: '2027-02-01',
+      signedBy: rector.id,
+      scope: dir.schoolId,
+      members: [member.id],
+    },
+  });
+  expect(order.status === 201 ? 201 : order.text).toBe(201);
+  const orderId = order.body.id as string;
+  const assign = (examId: string) =>
+    api.http('PUT', `/exams/${examId}/proctors`, {
+      as: centre,
+      body: { orderId, assignments: [{ proctorId: proctor.id, memberId: member.id }] },
+    });
+  const approve = () =>
+    api.http('POST', `/sessions/${sessionId}/steps/proctorsApproval/approve`, {
+      as: centre,
+      body: { comment: `order ВР-${sessionId}` },
+    });
+
+  // Exam 1 has its proctor, exam 2 none: refused, naming exam 2 and the clauses.
+  expect((await assign(exams[0].examId)).status).toBe(200);
+  const refused = await approve();
+  expect(refused.status).toBe(409);
+  expect(refused.body).toMatchObject({
+    clauses: ['row 3', '§5.12'],
+    examsWithoutProctors: [exams[1].examId],
+    unassigned: 1,
+  });
+  expect(String(refused.body.detail)).toMatch(/^row 3, §5\.12: /);
+  expect(String(refused.body.detail)).toContain(exams[1].examId);
+  expect(String(refused.body.detail)).not.toContain(exams[0].examId);
+  expect((await steps(handle)).find((s) => s.stepId === 'proctorsApproval')?.status).toBe('open');
+
+  // Every exam with its proctor: approved, the assignments recorded as the step's subject.
+  expect((await assign(exams[1].examId)).status).toBe(200);
+  const approved = await approve();
+  expect(approved.status === 200 ? 200 : approved.text).toBe(200);
+  expect(approved.body).toMatchObject({
+    sessionId,
+    stepId: 'proctorsApproval',
+    status: 'approved',
+  });
+  const subject = {
+    kind: 'proctorAssignments',
+    exams: 2,
+    proctors: 1,
+    orders: [{ id: orderId, number: `ВР-${sessionId}` }],
+    sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
+  };
+  expect((await steps(handle)).find((s) => s.stepId === 'proctorsApproval')?.subject).toEqual(
+    subject,
+  );
+  const read = await waitFor(
+    'the read model to have the approval',
+    async () => {
+      const session = await api.http('GET', `/sessions/${sessionId}`, { as: centre });
+      const step = (session.body.steps as { stepId: string; status: string }[]).find(
+        (s) => s.stepId === 'proctorsApproval',
+      );
+      return step?.status === 'approved' ? step : undefined;
+    },
+    30_000,
+  );
+  expect(read).toMatchObject({ clauses: ['row 3', '§5.12'], subject });
+  const audit = await ctx.db.query<{ after: { subject?: unknown } }[]>(
+    `SELECT after FROM audit_log WHERE session_id = $1 AND step_id = 'proctorsApproval' AND action = 'step.approved'`,
+    [sessionId],
+  );
+  expect(audit.map((a) => a.after.subject)).toEqual([subject]);
+});
+
+test('row 3, §5.12: with an exam still without proctors, a vice-rector (the escalation) may waive the step with a reason', async () => {
+  const { handle, dir, sessionId } = await startWith(false);
+  await waitFor(
+    'row 3 to open',
+    async () => (await steps(handle)).find((s) => s.stepId === 'proctorsApproval'),
+    30_000,
+  );
+  const path = `/sessions/${sessionId}/steps/proctorsApproval`;
+  const refused = await api.http('POST', `${path}/approve`, {
+    as: dir.byRole.testing_centre!,
+    body: {},
+  });
+  expect(refused.status).toBe(409);
+  expect((refused.body.examsWithoutProctors as string[]).length).toBe(2);
+  const waived = await api.http('POST', `${path}/waive`, {
+    as: dir.byRole.vice_rector!,
+    body: { comment: 'proctors assigned on paper (order ВР-7)' },
+  });
+  expect(waived.status === 200 ? 200 : waived.text).toBe(200);
+  expect(waived.body).toMatchObject({ status: 'waived' });
 });

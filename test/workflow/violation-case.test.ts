@@ -1,3 +1,4 @@
+import pdfParse from 'pdf-parse/lib/pdf-parse.js';
 import { AuthService } from '../../api/auth/auth.service';
 import { PROCTORING_SYSTEM } from '../../api/integrity/cases.service';
 import { signatureHeader } from '../../api/proctoring/signature';
@@ -294,4 +295,183 @@ test('§5.7, §5.14: a proctoring system flag opens a case of its own (source fl
       ).steps.some((s) => s.stepId === 'caseDecision@V-1'),
     30_000,
   );
+});
+
+test('§5.8, Form 2: an act drawn up on the spot names, at opening, the three people who drew it up; the confirmed act lists them and, apart, the commission', async () => {
+  const examId = uniqueId('spot');
+  const { handle, dir } = await startExam(ctx, examId, { policy: POLICY, days: ['2027-06-15'] });
+  const [caught, impostor] = await insertStudents(ctx.db, examId, dir.departmentId, 2);
+  await admit(ctx.db, examId, dir.head.id, [{ studentId: caught.id }, { studentId: impostor.id }]);
+  const who = (role: keyof typeof dir.byRole) => dir.byRole[role]!;
+  const [proctor, centre, deans, integrity, group] = [
+    who('proctor'),
+    who('testing_centre'),
+    who('deans_office'),
+    who('violation_commission'),
+    who('working_group_member'),
+  ];
+  // In the room, during the exam.
+  await skipTo(ctx.env, Date.parse('2027-06-15T10:30:00+05:00'));
+  await waitFor(
+    'the exam to begin',
+    async () => (await handle.query(examStateQuery)).phase === 'exam',
+    30_000,
+  );
+  const open = (body: object) =>
+    api.http('POST', `/exams/${examId}/cases`, {
+      as: proctor,
+      body: {
+        studentId: caught.id,
+        source: 'form2',
+        violations: ['mobile_phone'],
+        time: '10:25',
+        ...body,
+      },
+    });
+  const problems = (r: { body: Record<string, unknown> }) =>
+    (r.body.errors as { path: string; message: string }[]).map((e) => [e.path, e.message]);
+
+  // Missing, short, repeated, unknown, or someone with no position over the department: a 400
+  // naming the field, and no case.
+  const missing = await open({});
+  expect(missing.status).toBe(400);
+  expect(problems(missing)).toEqual([['drawnUpBy', expect.stringContaining('§5.8, Form 2')]]);
+  const two = await open({ drawnUpBy: [proctor.id, centre.id] });
+  expect(two.status).toBe(400);
+  expect(problems(two)).toEqual([
+    ['drawnUpBy', 'at least 3 people drew up the act on the spot (§5.8, Form 2): 2 named'],
+  ]);
+  const twice = await open({ drawnUpBy: [proctor.id, proctor.id, centre.id] });
+  expect(twice.status).toBe(400);
+  expect(problems(twice).map(([path]) => path)).toEqual(['drawnUpBy[1]', 'drawnUpBy']);
+  const unknown = await open({ drawnUpBy: [proctor.id, 'nobody-here', deans.id] });
+  expect(unknown.status).toBe(400);
+  expect(problems(unknown)).toEqual([
+    ['drawnUpBy[1]', 'no active person nobody-here in the directory'],
+  ]);
+  const seatless = await open({ drawnUpBy: [proctor.id, centre.id, dir.head.id] });
+  expect(seatless.status).toBe(400);
+  expect(problems(seatless).map(([path]) => path)).toEqual(['drawnUpBy[2]']);
+  // A Form 4 row's act is drawn up by the commission: naming people for it is refused too.
+  const fromForm4 = await api.http('POST', `/exams/${examId}/cases`, {
+    as: proctor,
+    body: {
+      studentId: caught.id,
+      source: 'form4',
+      drawnUpBy: [proctor.id, centre.id, deans.id],
+    },
+  });
+  expect([fromForm4.status, problems(fromForm4).map(([path]) => path)]).toEqual([
+    400,
+    ['drawnUpBy'],
+  ]);
+  const noImpostorDrawers = await api.http('POST', `/exams/${examId}/cases`, {
+    as: proctor,
+    body: { studentId: impostor.id, source: 'impostor', impostor: 'Дәулет Жақсылықов' },
+  });
+  expect([noImpostorDrawers.status, problems(noImpostorDrawers).map(([p]) => p)]).toEqual([
+    400,
+    ['drawnUpBy'],
+  ]);
+  const none = await ctx.db.query<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM violation_case WHERE exam_id = $1`,
+    [examId],
+  );
+  expect(none[0].n).toBe(0);
+
+  // Three people who drew it up: the case keeps them, each with the seat printed as position.
+  const opened = await open({ drawnUpBy: [proctor.id, centre.id, deans.id] });
+  expect(opened.status === 201 ? 201 : opened.text).toBe(201);
+  const drawers = [
+    { personId: proctor.id, name: proctor.fullName, role: 'proctor' },
+    { personId: centre.id, name: centre.fullName, role: 'testing_centre' },
+    { personId: deans.id, name: deans.fullName, role: 'deans_office' },
+  ];
+  expect(opened.body).toMatchObject({ caseId: 'V-1', source: 'form2', drawnUpBy: drawers });
+  const stored = await ctx.db.query<{ drawn_up_by: unknown }[]>(
+    `SELECT drawn_up_by FROM violation_case WHERE exam_id = $1 AND case_id = 'V-1'`,
+    [examId],
+  );
+  expect(stored[0].drawn_up_by).toEqual(drawers);
+  const impostorCase = await api.http('POST', `/exams/${examId}/cases`, {
+    as: group,
+    body: {
+      studentId: impostor.id,
+      source: 'impostor',
+      impostor: 'Дәулет Серікұлы Жақсылықов',
+      time: '09:05',
+      drawnUpBy: [group.id, centre.id, deans.id],
+    },
+  });
+  expect(impostorCase.status === 201 ? 201 : impostorCase.text).toBe(201);
+  expect(impostorCase.body).toMatchObject({ caseId: 'V-2' });
+
+  // The commission confirms; the act names who drew it up, and the commission apart.
+  const actText = async (caseId: string, language: 'kk' | 'ru') => {
+    await waitFor(
+      `caseDecision@${caseId} to open`,
+      async () =>
+        (
+          await ctx.env.client.workflow
+            .getHandle(violationCaseWorkflowId(examId, caseId))
+            .query(caseStateQuery)
+        ).steps.some((s) => s.stepId === `caseDecision@${caseId}`),
+      30_000,
+    );
+    const confirmed = await api.http('POST', `/exams/${examId}/cases/${caseId}/decision`, {
+      as: integrity,
+      body: {
+        decision: 'confirmed',
+        reason: 'расталды',
+        members: [integrity.id, proctor.id, centre.id, deans.id],
+        student: { year: 2, group: 'ЖМ-21-01' },
+        language,
+      },
+    });
+    expect(confirmed.status === 201 ? 201 : confirmed.text).toBe(201);
+    const act = confirmed.body.act as { documentId: string };
+    const signedIn = await api.http('POST', '/auth/login', {
+      body: { email: integrity.email, password: integrity.password },
+    });
+    const pdf = await fetch(`${api.baseUrl}/exams/${examId}/documents/${act.documentId}.pdf`, {
+      headers: { authorization: `Bearer ${String(signedIn.body.accessToken)}` },
+    });
+    expect(pdf.status).toBe(200);
+    return (await pdfParse(Buffer.from(await pdf.arrayBuffer()))).text.replace(/\s+/g, ' ');
+  };
+  const form2 = await actText('V-1', 'kk');
+  const drawnAt = form2.indexOf('Осы актіні жасаған тұлғалардың аты-жөні:');
+  const commissionAt = form2.indexOf('Бұзушылықты растаған комиссия:');
+  expect(drawnAt).toBeGreaterThanOrEqual(0);
+  expect(commissionAt).toBeGreaterThan(drawnAt);
+  const onTheSpot = form2.slice(drawnAt, form2.indexOf('Білім алушының аты-жөні:'));
+  expect(onTheSpot).toContain(`${proctor.fullName}, Проктор`);
+  expect(onTheSpot).toContain(`${centre.fullName}, Тест орталығы`);
+  expect(onTheSpot).toContain(`${deans.fullName}, Деканат`);
+  expect(onTheSpot).not.toContain(integrity.fullName);
+  expect(form2.slice(commissionAt)).toContain(
+    `${integrity.fullName}, Академиялық адалдықты бұзу жөніндегі комиссия`,
+  );
+  const impostorAct = await actText('V-2', 'ru');
+  const drawnRu = impostorAct.indexOf('ФИО лиц, составивших акт:');
+  const commissionRu = impostorAct.indexOf('Комиссия, подтвердившая нарушение:');
+  expect(commissionRu).toBeGreaterThan(drawnRu);
+  expect(impostorAct.slice(drawnRu, commissionRu)).toContain(
+    `${group.fullName}, Член рабочей группы`,
+  );
+  expect(impostorAct).toContain('Дәулет Серікұлы Жақсылықов');
+  const audit = await ctx.db.query<{ clauses: string[]; after: { drawnUpBy?: string[] } }[]>(
+    `SELECT clauses, after FROM audit_log WHERE exam_id = $1 AND action = 'case.opened' ORDER BY seq`,
+    [examId],
+  );
+  expect(audit.map((a) => [a.clauses, a.after.drawnUpBy])).toEqual([
+    [
+      ['§5.7', '§5.8', 'row 11', 'Form 2'],
+      [proctor.id, centre.id, deans.id],
+    ],
+    [
+      ['§5.7', '§5.8', 'row 11', 'impostor act'],
+      [group.id, centre.id, deans.id],
+    ],
+  ]);
 });

@@ -16,8 +16,9 @@ export const tick = (on: boolean): string => (on ? '☒' : '☐');
 /**
  * Form 2 (§5.8): act № N on breaking the rules of conduct at the exam — the discipline, the three
  * (or more) people who draw it up, the student, date and time (and a remote exam's recording), the
- * violations as a tick list, the decision to annul the result, the student's "I have read the act"
- * and the dean's signature.
+ * violations as a tick list, the decision to annul the result (with the commission that confirmed
+ * it, when others drew the act up on the spot), the student's "I have read the act" and the dean's
+ * signature.
  */
 export function form2Pdf(input: RenderInput<Form2Content>): Promise<Buffer> {
   const lang = input.language;
@@ -36,8 +37,7 @@ export function form2Pdf(input: RenderInput<Form2Content>): Promise<Buffer> {
       `${w('violations')}:`,
       list.map((text) => ({ text, margin: [8, 1, 0, 1] })),
     ),
-    ...annulment(lang, c.student.name),
-    signatureLine(lang, w('studentSignature'), c.student.name),
+    ...annulment(lang, c.student.name, c.commission),
     signatureLine(lang, w('dean'), c.dean),
   ]);
 }

@@ -11,7 +11,8 @@ import {
 /**
  * The impostor act № N (§5.8; it has no form number): the discipline, the three people who draw it
  * up, the student, "an attempt by (name) to sit the exam instead of student (name) was found", the
- * decision to annul the student's result, the student's and the impostor's signatures, the dean's.
+ * decision to annul the student's result (with the commission that confirmed it), the student's and
+ * the impostor's signatures, the dean's.
  */
 export function impostorPdf(input: RenderInput<ImpostorContent>): Promise<Buffer> {
   const lang = input.language;
@@ -20,8 +21,7 @@ export function impostorPdf(input: RenderInput<ImpostorContent>): Promise<Buffer
   return actPdf(input, null, w('impostorTitle'), [
     ...actParticulars(lang, c),
     { text: w('impostorFound')(c.impostor, c.student.name), margin: [0, 6, 0, 6] },
-    ...annulment(lang, c.student.name),
-    signatureLine(lang, w('studentSignature'), c.student.name),
+    ...annulment(lang, c.student.name, c.commission),
     signatureLine(lang, w('impostorSignature'), c.impostor),
     signatureLine(lang, w('dean'), c.dean),
   ]);

@@ -4,7 +4,13 @@ import { inflateSync } from 'node:zlib';
 import pdfParse from 'pdf-parse/lib/pdf-parse.js';
 import type { DocumentContent, DocumentLanguage } from '../documents';
 import { renderDocument } from './index';
-import { SAMPLE_FORM2, SAMPLE_FORM3, SAMPLE_FORM4, SAMPLE_IMPOSTOR } from './samples';
+import {
+  SAMPLE_COMMISSION,
+  SAMPLE_FORM2,
+  SAMPLE_FORM3,
+  SAMPLE_FORM4,
+  SAMPLE_IMPOSTOR,
+} from './samples';
 
 /**
  * The integrity documents rendered in both languages and read back as text (pdf-parse): a PDF
@@ -134,6 +140,62 @@ describe('integrity documents as PDF', () => {
     expect(text).toContain('☒ разговоры между обучающимися');
     expect(text).not.toContain('Запись в системе прокторинга');
     expect(text).not.toMatch(/ұялы|Пән|Күні/);
+  });
+
+  it('Form 2, §5.8 (kk): an act drawn up on the spot names the three who drew it up, and apart the commission that confirmed it, each with a signature line', async () => {
+    // In person (no recording), as an act drawn up on the spot is.
+    const onTheSpot = { ...SAMPLE_FORM2, recording: undefined, commission: SAMPLE_COMMISSION };
+    const { text, numpages } = await rendered(
+      { kind: 'form2', content: onTheSpot },
+      'kk',
+      16,
+      'form2-on-the-spot-kk',
+    );
+    // Six signing people may take a second page: "I have read the act" stays with the student's
+    // signature line, and no one's line is split from their name.
+    expect(numpages).toBeLessThanOrEqual(2);
+    const read = text.indexOf('Актімен таныстым:');
+    expect(text.slice(read, text.indexOf('Білім алушының қолы:'))).not.toMatch(/Бет \d/);
+    const at = (s: string) => {
+      expect(text).toContain(s);
+      return text.indexOf(s);
+    };
+    const drawnLabel = at('Осы актіні жасаған тұлғалардың аты-жөні:');
+    const drawers = [
+      at('Айгүл Сәрсенқызы Нұрланова, проктор'),
+      at('Ғалымжан Өмірұлы Қасымов, тест орталығының маманы'),
+      at('Іңкәр Һәдиқызы Үсенова, деканат инспекторы'),
+    ];
+    const commissionLabel = at('Бұзушылықты растаған комиссия:');
+    const members = [
+      at('Ержан Бақытұлы Адалов, Академиялық адалдықты бұзу жөніндегі комиссия'),
+      text.indexOf('Айгүл Сәрсенқызы Нұрланова, проктор', commissionLabel),
+      at('Сәуле Қанатқызы Өтебаева, Деканат'),
+    ];
+    expect(drawers.every((i) => i > drawnLabel && i < commissionLabel)).toBe(true);
+    expect(members.every((i) => i > commissionLabel)).toBe(true);
+    expect(commissionLabel).toBeLessThan(at('Актімен таныстым:'));
+    // A signature line for each who drew it up, each member, the student and the dean.
+    expect(text.match(/\(қолы\)/g)).toHaveLength(3 + 3 + 2);
+    // Without a commission listed apart (a Form 4 row's act: the commission drew it up), no section.
+    const plain = await rendered({ kind: 'form2', content: SAMPLE_FORM2 }, 'kk', 17, 'form2-plain');
+    expect(plain.text).not.toContain('Бұзушылықты растаған комиссия');
+  });
+
+  it('Impostor act, §5.8 (ru): the three who drew it up on the spot, and apart the commission that confirmed it', async () => {
+    const content = { ...SAMPLE_IMPOSTOR, commission: SAMPLE_COMMISSION };
+    const { text } = await rendered(
+      { kind: 'impostor', content },
+      'ru',
+      18,
+      'impostor-on-the-spot',
+    );
+    const drawn = text.indexOf('ФИО лиц, составивших акт:');
+    const commission = text.indexOf('Комиссия, подтвердившая нарушение:');
+    expect(drawn).toBeGreaterThanOrEqual(0);
+    expect(commission).toBeGreaterThan(drawn);
+    expect(text.indexOf('Іңкәр Һәдиқызы Үсенова, деканат инспекторы')).toBeGreaterThan(drawn);
+    expect(text.indexOf('Ержан Бақытұлы Адалов')).toBeGreaterThan(commission);
   });
 
   it('Form 3, §5.16 (kk): the refusal act names the act refused, the certifier, two witnesses and three signature lines', async () => {

@@ -106,6 +106,8 @@ export function signingPeople(lang: DocumentLanguage, people: ActPerson[]): Node
   return {
     table: {
       widths: [16, '*', 140],
+      // A person, their position and their signature line never split across pages.
+      dontBreakRows: true,
       body: people.map((p, i) => [
         `${i + 1})`,
         personText(p),
@@ -217,8 +219,16 @@ export function actParticulars(
   ];
 }
 
-/** The decision both acts take — annul the student's exam result — and "I have read the act". */
-export function annulment(lang: DocumentLanguage, student: string): Node[] {
+/**
+ * The decision both acts take — annul the student's exam result — with, for an act drawn up on
+ * the spot, the integrity commission that confirmed it (each signing; §5.8, §5.15), and "I have
+ * read the act" kept on one page with the student's signature line.
+ */
+export function annulment(
+  lang: DocumentLanguage,
+  student: string,
+  commission: ActPerson[] = [],
+): Node[] {
   const w = wordsIn(lang);
   return [
     labelled(w('considering'), [
@@ -226,6 +236,15 @@ export function annulment(lang: DocumentLanguage, student: string): Node[] {
       { text: student, margin: [8, 2, 0, 0], decoration: 'underline' },
       caption(w('studentName'), 8),
     ]),
-    { text: w('haveRead'), bold: true, margin: [0, 10, 0, 0] },
+    ...(commission.length === 0
+      ? []
+      : [labelled(`${w('commission')}:`, signingPeople(lang, commission))]),
+    {
+      stack: [
+        { text: w('haveRead'), bold: true, margin: [0, 10, 0, 0] },
+        signatureLine(lang, w('studentSignature'), student),
+      ],
+      unbreakable: true,
+    },
   ];
 }

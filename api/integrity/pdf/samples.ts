@@ -19,6 +19,13 @@ const testingCentre: ActPerson = {
 };
 const deansOffice: ActPerson = { name: 'Іңкәр Һәдиқызы Үсенова', position: 'деканат инспекторы' };
 
+/** §5.8, §5.15: the integrity commission that confirms an act drawn up on the spot. */
+export const SAMPLE_COMMISSION: ActPerson[] = [
+  { name: 'Ержан Бақытұлы Адалов', position: 'Академиялық адалдықты бұзу жөніндегі комиссия' },
+  proctor,
+  { name: 'Сәуле Қанатқызы Өтебаева', position: 'Деканат' },
+];
+
 export const SAMPLE_STUDENT: ActStudent = {
   name: 'Ұлжан Ерболқызы Әбдіхалықова',
   faculty: 'Жалпы медицина мектебі',

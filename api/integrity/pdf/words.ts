@@ -20,6 +20,8 @@ export const WORDS = {
     kk: 'Осы актіні жасаған тұлғалардың аты-жөні',
     ru: 'ФИО лиц, составивших акт',
   },
+  // §5.8, §5.15: the integrity commission that confirmed an act drawn up on the spot.
+  commission: { kk: 'Бұзушылықты растаған комиссия', ru: 'Комиссия, подтвердившая нарушение' },
   studentName: { kk: 'Білім алушының аты-жөні', ru: 'ФИО обучающегося' },
   faculty: { kk: 'Факультет', ru: 'Факультет' },
   year: { kk: 'Курс', ru: 'Курс' },
