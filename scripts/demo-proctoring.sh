@@ -42,6 +42,7 @@ group@example.edu.kz,Әсел Жұмабекова,kk,working_group_member,insti
 proctor@example.edu.kz,Ғалым Құрманғазиев,kk,proctor,institution
 deans@example.edu.kz,Дана Деканатова,kk,deans_office,general-medicine
 integrity@example.edu.kz,Ержан Адалов,kk,violation_commission,institution
+registrar@example.edu.kz,Рауан Тіркеуов,kk,registrar,institution
 s1@example.edu.kz,Айдана Серікқызы,kk,student,anatomy
 s2@example.edu.kz,Нұрлан Әбілов,kk,student,anatomy
 s3@example.edu.kz,Ольга Ким,ru,student,anatomy
@@ -83,6 +84,7 @@ node -e '
 const { simpleParser } = require("mailparser"); const ExcelJS = require("exceljs");
 (async () => { const m = await simpleParser(require("fs").readFileSync(process.argv[1]));
   console.log("from:", m.from.text, "| subject:", m.subject);
+  console.log("LINK=" + /\/links\/[A-Za-z0-9_-]{43}/.exec(m.text)[0]);
   const b = new ExcelJS.Workbook(); await b.xlsx.load(m.attachments[0].content); const ws = b.worksheets[0];
   ws.eachRow((r) => console.log("  " + r.values.slice(1).map((x) => (x && x.text) || x).join(" | ")));
   // The proctor fills it: the second student "drawn".
@@ -92,13 +94,25 @@ const { simpleParser } = require("mailparser"); const ExcelJS = require("exceljs
 DRAWN=$(grep '^DRAWN=' "$OUT/form4.txt" | cut -d= -f2)
 printf '%%PDF-1.4\n%% the proctoring system act\n%%%%EOF\n' > "$OUT/2.pdf"
 
-say "§5.14: a return without the drawn row's act is refused; with it, saved"
-curl -s -X POST $API/exams/$EID/form4/${ID[proctor]} -H "authorization: Bearer ${T[proctor]}" -F file=@"$OUT/form4-filled.xlsx" | j 'v.status + " " + v.detail'
-curl -s -X POST $API/exams/$EID/form4/${ID[proctor]} -H "authorization: Bearer ${T[proctor]}" -F file=@"$OUT/form4-filled.xlsx" -F "acts=@$OUT/2.pdf;type=application/pdf" | j '({students: v.students, drawn: v.drawn})'
+LINK=$(grep '^LINK=' "$OUT/form4.txt" | cut -d= -f2)
+page() { sed -e 's/<[^>]*>/ /g' | tr -s ' \n' ' ' | cut -c1-"${1:-200}"; echo; }
 
-say "§5.15, row 11: the member signs; the drawn row opens case V-1"
+say "§5.14: the email's single-use link opens the upload page (no sign-in)"
+curl -s -o "$OUT/upload.html" -w '%{http_code} ' $API$LINK; grep -o '<h1>[^<]*</h1>' "$OUT/upload.html" | page
+say "§5.14: a return without the drawn row's act is refused on the page (the link is kept); with it, saved"
+curl -s -w ' [%{http_code}]' -X POST $API$LINK/form4 -F file=@"$OUT/form4-filled.xlsx" | grep -o '<li>[^<]*</li>\|\[[0-9]*\]' | page 300
+curl -s -w ' [%{http_code}]' -X POST $API$LINK/form4 -F file=@"$OUT/form4-filled.xlsx" -F "acts=@$OUT/2.pdf;type=application/pdf" | grep -o '<h1>[^<]*</h1>\|<li>[^<]*</li>\|\[[0-9]*\]' | page 300
+echo "the link again: $(curl -s -o /dev/null -w '%{http_code}' -X POST $API$LINK/form4 -F file=@"$OUT/form4-filled.xlsx")"
+
+say "§5.15: the return opens the member's signature step; signing it opens case V-1 for the drawn row"
+for _ in $(seq 1 30); do s=$(get ${T[head]} /exams/$EID | j "(v.steps.find(s => s.stepId === 'form4Signature@${ID[proctor]}') || {}).status || ''"); [ -n "$s" ] && break; sleep 1; done
+get ${T[head]} /exams/$EID | j "(s => s.stepId.replace('${ID[proctor]}', '<proctor>') + ' ' + s.status + ', due ' + s.dueAt)(v.steps.find(s => s.stepId === 'form4Signature@${ID[proctor]}'))"
 SIGNED=$(post ${T[group]} /exams/$EID/form4/${ID[proctor]}/sign '{}')
-echo "$SIGNED" | j '({form4: "№ " + v.document.number, cases: v.cases})'
+echo "$SIGNED" | j '({form4: "№ " + v.document.number, cases: v.cases, step: v.signature.status})'
+for _ in $(seq 1 30); do n=$( (grep -l "form4-signed/$EID" var/mail/*.eml 2>/dev/null || true) | wc -l); [ "$n" -ge 3 ] && break; sleep 1; done
+echo "the signed Form 4 emailed (PDF attached):"
+for f in $(grep -l "form4-signed/$EID" var/mail/*.eml); do
+  echo "  $(grep -m1 -i '^to:' "$f" | tr -d '\r') ($(grep -m1 -i '^x-emtihan-copy:' "$f" | tr -d '\r' | sed 's/.*: //'))"; done
 curl -s -o "$OUT/form4.pdf" -H "authorization: Bearer ${T[integrity]}" "$API/exams/$EID/documents/$(echo "$SIGNED" | j 'v.document.id').pdf"
 DRAWN_ID=$(echo "$PEOPLE" | j "v.items.find(p => p.fullName === '$DRAWN').id")
 DRAWN_WHO=$(for s in s1 s2 s3; do if [ "${ID[$s]}" = "$DRAWN_ID" ]; then echo $s; fi; done)
@@ -121,9 +135,9 @@ for c in V-1 V-2; do
   post ${T[deans]} /exams/$EID/cases/$c/delivery '{}' | j '"§5.16: act sent by " + v.channels.join(" and ")'
 done
 
-say "§5.16: $DRAWN_WHO disagrees (an appeal may follow); $OTHER refuses to sign: Form 3"
+say "§5.16: $DRAWN_WHO disagrees (the appeal names the case); $OTHER refuses to sign: Form 3"
 for _ in $(seq 1 30); do s=$(get ${T[head]} /exams/$EID | j "(v.steps.find(s => s.stepId === 'violationAcknowledgement@V-2') || {}).status || ''"); [ -n "$s" ] && break; sleep 1; done
-post ${T[$DRAWN_WHO]} /exams/$EID/cases/V-1/acknowledgement '{"answer":"disagree","comment":"Мен телефонды қолданған жоқпын"}' | j 'v.answer + (v.appeal ? " → " + v.appeal : "")'
+post ${T[$DRAWN_WHO]} /exams/$EID/cases/V-1/acknowledgement '{"answer":"disagree","comment":"Мен телефонды қолданған жоқпын"}' | j 'v.answer + (v.appeal ? " → " + v.appeal.route + " with violationCase " + v.appeal.body.violationCase + ", " + v.appeal.opens : "")'
 post ${T[$OTHER]} /exams/$EID/cases/V-2/acknowledgement '{"answer":"refuse"}' | j 'v.answer'
 say "§5.8: the grades; the head's sheet annuls both results with their acts' numbers"
 for _ in $(seq 1 30); do n=$(get ${T[examiner]} /exams/$EID/works | j '(v.items || []).length'); [ "$n" = 3 ] && break; sleep 1; done
