@@ -95,7 +95,7 @@ DRAWN=$(grep '^DRAWN=' "$OUT/form4.txt" | cut -d= -f2)
 printf '%%PDF-1.4\n%% the proctoring system act\n%%%%EOF\n' > "$OUT/2.pdf"
 
 LINK=$(grep '^LINK=' "$OUT/form4.txt" | cut -d= -f2)
-page() { sed -e 's/<[^>]*>/ /g' | tr -s ' \n' ' ' | cut -c1-"${1:-200}"; echo; }
+page() { sed -e 's/<[^>]*>/ /g' -e 's/&quot;/"/g' -e 's/&amp;/\&/g' | tr -s ' \n' ' ' | cut -c1-"${1:-200}"; echo; }
 
 say "§5.14: the email's single-use link opens the upload page (no sign-in)"
 curl -s -o "$OUT/upload.html" -w '%{http_code} ' $API$LINK; grep -o '<h1>[^<]*</h1>' "$OUT/upload.html" | page
