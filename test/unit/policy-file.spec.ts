@@ -5,7 +5,7 @@ import { loadPolicy } from '../../config/policy-file';
 import { calendarYears, isWorkingDay, nonWorkingReason } from '../../sop/calendar';
 import { DEFAULT_POLICY } from '../../sop/default-policy';
 import { resolveCalendar } from '../../sop/holidays';
-import { planExam } from '../../sop/plan';
+import { planAfterEvent, planExam } from '../../sop/plan';
 import { ROOT } from '../../scripts/infra';
 
 const dir = mkdtempSync(join(tmpdir(), 'emtihan-policy-'));
@@ -91,5 +91,16 @@ describe('the drill policy (policies/drill.policy.json): every step and rule of 
     // §5.7: the video purge is the last step, E + 90 s; §5.17: > 300 works → 50 s.
     expect(plan.steps.at(-1)).toMatchObject({ stepId: 'videoPurge', dueAt: endsAt + 90_000 });
     expect(plan.steps.find((s) => s.stepId === 'grading')?.dueAt).toBe(endsAt + 50_000);
+  });
+  test('§5.8, §5.15, §5.16, row 12: every step planned on an event (a case, its act, Form 3, Form 4’s signature, an appeal) is due within a minute of it', () => {
+    const drill = loadPolicy(join(ROOT, 'policies', 'drill.policy.json'));
+    const calendar = resolveCalendar(drill, calendarYears(['2027-03-16']));
+    const at = Date.parse('2027-03-16T09:05:00+05:00');
+    const onEvents = drill.steps.filter((s) => s.anchor === 'event');
+    expect(onEvents.length).toBeGreaterThan(6);
+    for (const step of onEvents) {
+      const due = planAfterEvent(drill, calendar, step.id, at).dueAt;
+      expect([step.id, due - at <= 60_000 && due > at]).toEqual([step.id, true]);
+    }
   });
 });
