@@ -78,7 +78,7 @@ export function useTimeSkipping(): TimeSkipping {
         ctx.env = await create();
         break;
       } catch (error) {
-        if (attempt === 5 || !/did not start within/.test(String(error))) throw error;
+        if (attempt === 10 || !/did not start within/.test(String(error))) throw error;
       }
     }
     // The workflows' search attributes (registered on the dev server by scripts/infra.ts).
