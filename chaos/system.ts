@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -8,15 +8,14 @@ import {
   freePorts,
   GiveUp,
   ROOT,
-  startPostgres,
   startSmtpCatcher,
   startTemporalDevServer,
   stopProcess,
   waitFor,
-  type PostgresService,
   type SmtpCatcher,
   type TemporalService,
 } from '../scripts/infra';
+import type { PostgresOp, PostgresReply, PostgresRequest } from './postgres-host';
 
 /**
  * The system under test, as `npm run dev` runs it but with every piece the drill's to break: its
@@ -43,7 +42,10 @@ interface Supervised {
 }
 
 export class DrillSystem {
-  private pg?: PostgresService;
+  /** The process that runs PostgreSQL (chaos/postgres-host.ts) and whether it is up. */
+  private pgHost?: ChildProcess;
+  private pgUp = false;
+  private pgRequests = 0;
   private temporal?: TemporalService;
   private smtp?: SmtpCatcher;
   private ports!: { pg: number; smtp: number; temporal: number; temporalHttp: number; api: number };
@@ -77,6 +79,7 @@ export class DrillSystem {
   /** Whatever ends the drill's process (its watchdog included), the API and worker end with it. */
   private readonly orphanGuard = () => {
     for (const p of [this.api, this.worker]) p.child?.kill('SIGKILL');
+    // Its IPC channel closes with this process: the host stops PostgreSQL then.
   };
 
   async start(): Promise<void> {
@@ -87,7 +90,7 @@ export class DrillSystem {
     this.ports = { pg, smtp, temporal, temporalHttp, api };
     this.mailDir = join(dir, 'mail');
     await Promise.all([this.startPostgres(), this.startSmtp(), this.startTemporal()]);
-    const appUrl = appDatabaseUrl(this.pg!.url);
+    const appUrl = appDatabaseUrl(this.ownerUrl);
     await migrate(this.ownerUrl, false, appUrl);
     this.baseUrl = `http://127.0.0.1:${api}`;
     this.env = {
@@ -207,15 +210,45 @@ export class DrillSystem {
     await this.workerReady();
   }
 
+  /** Asks the PostgreSQL host process to start or stop the server. */
+  private postgres(request: PostgresOp): Promise<string | undefined> {
+    if (this.pgHost === undefined) {
+      this.pgHost = fork(join(ROOT, 'dist', 'chaos', 'postgres-host.js'), [], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      const log = this.logStream('postgres');
+      this.pgHost.stdout?.pipe(log);
+      this.pgHost.stderr?.pipe(log);
+    }
+    const host = this.pgHost;
+    const id = ++this.pgRequests;
+    return new Promise((resolve, reject) => {
+      const onReply = (message: PostgresReply) => {
+        if (message.id !== id) return;
+        host.off('message', onReply);
+        if (message.ok) resolve(message.url);
+        else reject(new Error(message.error));
+      };
+      host.on('message', onReply);
+      const message: PostgresRequest = { ...request, id };
+      host.send(message);
+    });
+  }
+
   async startPostgres(): Promise<void> {
-    this.pg = await startPostgres({ dataDir: join(this.options.dir, 'pg'), port: this.ports.pg });
-    this.ownerUrl = this.pg.url;
+    const url = await this.postgres({
+      op: 'start',
+      dataDir: join(this.options.dir, 'pg'),
+      port: this.ports.pg,
+    });
+    this.ownerUrl = url!;
+    this.pgUp = true;
   }
 
   /** PostgreSQL's fast shutdown: every connection is cut, nothing is accepted until it starts. */
   async stopPostgres(): Promise<void> {
-    await this.pg?.stop();
-    this.pg = undefined;
+    if (this.pgUp) await this.postgres({ op: 'stop' });
+    this.pgUp = false;
   }
 
   async startSmtp(): Promise<void> {
@@ -274,7 +307,8 @@ export class DrillSystem {
     );
     await this.temporal?.stop().catch(() => undefined);
     await this.smtp?.stop().catch(() => undefined);
-    await this.pg?.stop().catch(() => undefined);
+    await this.stopPostgres().catch(() => undefined);
+    this.pgHost?.disconnect();
     for (const stream of this.logs.values()) stream.end();
   }
 }
