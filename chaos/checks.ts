@@ -24,6 +24,8 @@ export interface Checks {
   decisions: {
     planned: number;
     inWorkflow: number;
+    /** The read model keeps a step's last state: its approvals are compared, not its returns. */
+    plannedApprovals: number;
     inReadModel: number;
     inAudit: number;
     missing: number;
@@ -183,6 +185,7 @@ export async function runChecks(input: {
   const decisions = {
     planned: 0,
     inWorkflow: 0,
+    plannedApprovals: 0,
     inReadModel: 0,
     inAudit: 0,
     missing: 0,
@@ -201,6 +204,7 @@ export async function runChecks(input: {
           ? { approvals: 0, rejections: 0 }
           : { approvals: 1, rejections: action === 'rejectThenApprove' ? 1 : 0 };
       decisions.planned += planned.approvals + planned.rejections;
+      decisions.plannedApprovals += planned.approvals;
       const wf: StepState | undefined = state?.steps.find((s) => s.stepId === step.key);
       const rm = readModel.get(id);
       const audits = auditOf.get(id) ?? [];
@@ -214,7 +218,7 @@ export async function runChecks(input: {
       decisions.inWorkflow +=
         Math.min(wfApproved, planned.approvals) + Math.min(wfRejections, planned.rejections);
       const rmApproved = rm?.status === 'approved' && rm.approved_by === person ? 1 : 0;
-      decisions.inReadModel += Math.min(rmApproved, planned.approvals) + planned.rejections;
+      decisions.inReadModel += Math.min(rmApproved, planned.approvals);
       // The audit log: one record per decision, carrying the request that made it.
       const byRequest = (decision: 'approve' | 'reject', rows: AuditRow[]) => {
         const sent = sentKey.get(`${id} ${decision}`);
@@ -250,8 +254,11 @@ export async function runChecks(input: {
       if (wrong.length > 0) problems.push(`${id} (${action}): ${wrong.join('; ')}`);
     }
   }
-  decisions.missing =
-    decisions.planned - Math.min(decisions.inWorkflow, decisions.inReadModel, decisions.inAudit);
+  decisions.missing = Math.max(
+    decisions.planned - decisions.inWorkflow,
+    decisions.plannedApprovals - decisions.inReadModel,
+    decisions.planned - decisions.inAudit,
+  );
 
   // ── The outbox against the catcher, by key.
   const rows = (

@@ -29,10 +29,10 @@ export function formatReport(result: DrillResult): string {
       checks.decisions.planned - checks.decisions.inWorkflow,
     ],
     [
-      'decisions in the read model (exam_step)',
-      checks.decisions.planned,
+      'approvals in the read model (exam_step)',
+      checks.decisions.plannedApprovals,
       checks.decisions.inReadModel,
-      checks.decisions.planned - checks.decisions.inReadModel,
+      checks.decisions.plannedApprovals - checks.decisions.inReadModel,
     ],
     [
       'decisions in the audit log, by request',

@@ -89,7 +89,13 @@ export class DrillSystem {
     const [pg, smtp, temporal, temporalHttp, api] = await freePorts(5);
     this.ports = { pg, smtp, temporal, temporalHttp, api };
     this.mailDir = join(dir, 'mail');
-    await Promise.all([this.startPostgres(), this.startSmtp(), this.startTemporal()]);
+    // All three settle before a failure is thrown, so stop() finds whatever did start.
+    const started = await Promise.allSettled([
+      this.startPostgres(),
+      this.startSmtp(),
+      this.startTemporal(),
+    ]);
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
     const appUrl = appDatabaseUrl(this.ownerUrl);
     await migrate(this.ownerUrl, false, appUrl);
     this.baseUrl = `http://127.0.0.1:${api}`;

@@ -285,6 +285,12 @@ export async function startSmtpCatcher(options: {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolveListen());
   });
+  // A client that vanishes mid-conversation (a worker killed with SIGKILL) resets its connection:
+  // that ends the connection, not the catcher (an unhandled 'error' would end its process).
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE')
+      log(`SMTP catcher: ${error.message}`);
+  });
   return {
     url: `smtp://127.0.0.1:${options.port}`,
     dir: options.dir,

@@ -44,7 +44,7 @@ test(
     expect(checks.decisions.planned).toBeGreaterThan(100);
     expect(checks.decisions).toMatchObject({
       inWorkflow: checks.decisions.planned,
-      inReadModel: checks.decisions.planned,
+      inReadModel: checks.decisions.plannedApprovals,
       inAudit: checks.decisions.planned,
       missing: 0,
       duplicated: 0,
