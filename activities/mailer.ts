@@ -39,6 +39,11 @@ export class SmtpMailer implements Mailer {
         : undefined,
       // The embedded catcher listens on loopback without TLS.
       ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(url.hostname),
+      // A send never outlasts the outbox's claim (CLAIM_FRESH_MS in notify.activity.ts): nodemailer's
+      // defaults would let a silent server hold it for minutes (10 min socket timeout).
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
     });
   }
 

@@ -118,6 +118,8 @@ export function createViolationCaseActivities(deps: ActivityDeps) {
         );
       });
       const sent = await send(key);
+      // Only nags about an open step are ever cancelled; the act's delivery is not one.
+      if (sent.cancelled) throw new Error(`outbox ${key}: the act's email was cancelled`);
       await db.transaction(async (tx) => {
         await audit(
           tx,

@@ -243,19 +243,28 @@ export interface SmtpCatcher extends Service {
   dir: string;
 }
 
-/** An SMTP server on loopback that keeps every message as an .eml file in `dir`. */
+/** Numbers the caught messages of this process (a restarted catcher keeps counting). */
+let caughtCounter = 0;
+
+/**
+ * An SMTP server on loopback that keeps every message as an .eml file in `dir`. Once stopped it
+ * answers 421 to every command on a connection still open and refuses new ones; `closeTimeout`
+ * is how long a message already being transferred may take to finish (smtp-server's default is
+ * 30 s; the chaos drill stops it at once).
+ */
 export async function startSmtpCatcher(options: {
   dir: string;
   port: number;
+  closeTimeout?: number;
 }): Promise<SmtpCatcher> {
   mkdirSync(options.dir, { recursive: true });
-  let counter = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    ...(options.closeTimeout !== undefined ? { closeTimeout: options.closeTimeout } : {}),
     onData(stream, session, callback) {
-      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${++counter}.eml`;
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${++caughtCounter}.eml`;
       const tmp = join(options.dir, `.${name}.part`);
       const out = createWriteStream(tmp);
       stream.pipe(out);
@@ -275,6 +284,12 @@ export async function startSmtpCatcher(options: {
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolveListen());
+  });
+  // A client that vanishes mid-conversation (a worker killed with SIGKILL) resets its connection:
+  // that ends the connection, not the catcher (an unhandled 'error' would end its process).
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE')
+      log(`SMTP catcher: ${error.message}`);
   });
   return {
     url: `smtp://127.0.0.1:${options.port}`,

@@ -162,6 +162,20 @@ describe('timeline sentences (issue 7)', () => {
     expect(item.sentence).toContain('new due 19 March 2027, 23:59:59');
   });
 
+  test('DEADLINES.md reminders (issue 10): a reminder held by an outage until the step closed says it was not sent', () => {
+    const withheld = record({
+      action: 'step.reminder-cancelled',
+      at: '2027-03-12T05:03:00.000Z',
+      after: { role: 'department_head', to: [], messageIds: [], cancelled: ['head@x.kz'] },
+    });
+    expect(sentenceOf('en', [opened, approved, withheld], 'step.reminder-cancelled')).toMatch(
+      /: A reminder for .*\(GP 3, row 1\) was not sent: the step was closed first\.$/,
+    );
+    expect(sentenceOf('ru', [opened, approved, withheld], 'step.reminder-cancelled')).toContain(
+      'Напоминание по шагу',
+    );
+  });
+
   test('Russian plurals and Kazakh units of lateness', () => {
     expect(latenessText(-86_400, 'ru')).toBe('за 1 день до срока');
     expect(latenessText(-5 * 86_400, 'ru')).toBe('за 5 дней до срока');

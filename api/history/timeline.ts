@@ -362,6 +362,7 @@ export function buildTimeline(input: TimelineInput): Timeline {
     let sentence: string;
     const sent = /^step\.(\w+)-sent$/.exec(action);
     const unheard = /^step\.(\w+)\.no-recipient$/.exec(action);
+    const withheld = /^step\.(\w+)-cancelled$/.exec(action);
     if (action === 'step.approved') {
       const late = decide();
       sentence = {
@@ -426,6 +427,14 @@ export function buildTimeline(input: TimelineInput): Timeline {
         en: `${notice} for ${step}${clauses} went to ${count} ${count === 1 ? 'person' : 'people'} (${role})`,
         ru: `${notice} по шагу ${step}${clauses} отправлено, получателей: ${count} (${role})`,
         kk: `${step} қадамы бойынша ${notice} жіберілді${clauses}, алушылар: ${count} (${role})`,
+      }[lang];
+    } else if (withheld !== null) {
+      // Issue 10: an outage held the notice until its step was closed; it was not sent.
+      const notice = NOTICE[lang][withheld[1]] ?? withheld[1];
+      sentence = {
+        en: `${notice} for ${step}${clauses} was not sent: the step was closed first`,
+        ru: `${notice} по шагу ${step}${clauses} не отправлено: шаг уже закрыт`,
+        kk: `${step} қадамы бойынша ${notice} жіберілмеді${clauses}: қадам бұрын жабылды`,
       }[lang];
     } else if (unheard !== null) {
       const notice = NOTICE[lang][unheard[1]] ?? unheard[1];
