@@ -8,6 +8,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ROOT } from '../scripts/infra';
 import { approvals, bareUpdates } from './approval';
 import { load } from './http';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     WORKER_MAX_CACHED_WORKFLOWS: int('WORKER_MAX_CACHED_WORKFLOWS', 2000, 0),
   };
   const only = selected();
+  // The replay workers log their every state change at INFO: warnings only.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const has = (b: Bench) => only.has(b);
   const exams = sizes.BENCH_EXAMS;
   const approvalsPerRun = Math.min(sizes.BENCH_APPROVALS, exams);
@@ -109,6 +112,8 @@ async function main(): Promise<void> {
     remindRaw: [] as number[],
     replayOurs: [] as number[],
     replayBare: [] as number[],
+    replaySingleOurs: [] as number[],
+    replaySingleBare: [] as number[],
     tasksRps: [] as number[],
     tasksP99: [] as number[],
     constRps: [] as number[],
@@ -288,10 +293,12 @@ async function main(): Promise<void> {
               sizes.BENCH_REPLAYS,
             ),
         );
-        series.replayOurs.push(spread(ours).median);
-        series.replayBare.push(spread(base).median);
+        series.replayOurs.push(spread(ours.each).median);
+        series.replayBare.push(spread(base.each).median);
+        series.replaySingleOurs.push(ours.single);
+        series.replaySingleBare.push(base.single);
         progress.note(
-          `${tag} replay: median ${spread(ours).median.toFixed(1)} ms (${exam.events} events); baseline ${spread(base).median.toFixed(1)} ms (${bareReplayEvents} events)`,
+          `${tag} replay: median ${spread(ours.each).median.toFixed(1)} ms (${exam.events} events; ${ours.single.toFixed(0)} ms with its own replay worker); baseline ${spread(base.each).median.toFixed(1)} ms (${bareReplayEvents} events; ${base.single.toFixed(0)} ms)`,
         );
       }
 
@@ -376,15 +383,25 @@ async function main(): Promise<void> {
         target: { of: 'ratio', op: '>=', value: 0.5 },
       });
     if (has('replay'))
-      rows.push({
-        bench: 'replay',
-        figure: `median of ${sizes.BENCH_REPLAYS} replays, whole exam ${replayEvents} events (baseline: one-update workflow, ${bareReplayEvents} events)`,
-        unit: 'ms',
-        ours: series.replayOurs,
-        baseline: series.replayBare,
-        ratioOf: 'ours/baseline',
-        target: { of: 'ours', op: '<=', value: 200 },
-      });
+      rows.push(
+        {
+          bench: 'replay',
+          figure: `median of ${sizes.BENCH_REPLAYS} replays of a whole exam, ${replayEvents} events, one replay worker (baseline: one-update workflow, ${bareReplayEvents} events)`,
+          unit: 'ms',
+          ours: series.replayOurs,
+          baseline: series.replayBare,
+          ratioOf: 'ours/baseline',
+          target: { of: 'ours', op: '<=', value: 200 },
+        },
+        {
+          bench: 'replay',
+          figure: 'one Worker.runReplayHistory call (creates its replay worker)',
+          unit: 'ms',
+          ours: series.replaySingleOurs,
+          baseline: series.replaySingleBare,
+          ratioOf: 'ours/baseline',
+        },
+      );
     if (has('http'))
       rows.push(
         {
@@ -411,7 +428,7 @@ async function main(): Promise<void> {
       `Memory: the real worker (dist/worker/main.js), restarted before each run, read from /proc/<pid>/status once the launch's writes settled.`,
       'Approval: POST …/departmentDiscussion/approve as the department head; timed until the exam_step row reads "approved" (the Update itself waits for the read-model write and the decision email).',
       `Reminders: the real notifyStep activity called directly (MockActivityEnvironment) with the worker's dependencies, ${ACTIVITY_SLOTS} at once; one reminder = one email.`,
-      `Replay: Worker.runReplayHistory with a bundle built once (bundleWorkflowCode), after one warm-up; history ${EXAM_HISTORY.replace(`${ROOT}/`, '')}.`,
+      `Replay: a bundle built once (bundleWorkflowCode); the median is per history through one replay worker (Worker.runReplayHistories), the single call is Worker.runReplayHistory with its own worker; history ${EXAM_HISTORY.replace(`${ROOT}/`, '')}.`,
       'HTTP: autocannon in a child process against the API in the bench process; the baseline route sits behind the same guard, pipes and helmet.',
       ...(process.env.BENCH_NOTE ? [process.env.BENCH_NOTE] : []),
     );

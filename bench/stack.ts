@@ -10,7 +10,11 @@ import {
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../api/main';
 import { loadConfig } from '../config/config';
@@ -106,7 +110,7 @@ export class BenchStack {
     this.progress.update('bundling the workflows once (dist/workflow-bundle.js)');
     this.bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
-      logger: undefined,
+      logger: new DefaultLogger('WARN'),
     });
     writeFileSync(BUNDLE_PATH, this.bundle.code);
 
