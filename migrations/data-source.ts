@@ -15,6 +15,7 @@ import { Integrity1765000000000 } from './1765000000000-integrity';
 import { Form4UploadLink1765100000000 } from './1765100000000-form4-upload-link';
 import { CaseDrawnUpBy1765200000000 } from './1765200000000-case-drawn-up-by';
 import { CaseAppeal1765300000000 } from './1765300000000-case-appeal';
+import { InboxIndexes1765400000000 } from './1765400000000-inbox-indexes';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   Form4UploadLink1765100000000,
   CaseDrawnUpBy1765200000000,
   CaseAppeal1765300000000,
+  InboxIndexes1765400000000,
 ];
 
 export function createDataSource(options: {
