@@ -9,16 +9,18 @@ import { inParallel, msSince } from './stats';
  */
 export async function approvals(
   stack: BenchStack,
-  examIds: string[],
-  count: number,
+  exams: { examId: string; departmentId: string }[],
   onProgress: (done: number) => void,
 ): Promise<number[]> {
-  const heads = examIds.slice(0, count).map((_, i) => stack.heads[i % stack.heads.length]);
+  const heads = exams.map(({ departmentId }) => {
+    const head = stack.heads.find((h) => h.departmentId === departmentId);
+    if (head === undefined) throw new Error(`no head of ${departmentId}`);
+    return head;
+  });
   const tokens = new Map<string, string>();
   for (const head of new Set(heads)) tokens.set(head.email, await stack.token(head.email));
   const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const examId = examIds[i];
+  for (const [i, { examId }] of exams.entries()) {
     const t0 = process.hrtime.bigint();
     await stack.http('POST', `/exams/${examId}/steps/departmentDiscussion/approve`, {
       token: tokens.get(heads[i].email),

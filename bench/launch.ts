@@ -12,6 +12,8 @@ const LAUNCH_TIMEOUT_MS = 30 * 60_000;
 export interface LaunchResult {
   sessionId: string;
   examIds: string[];
+  /** Each exam's department, in the order of examIds. */
+  departments: string[];
   /** Exams whose workflow started, per second from the POST to the last start. */
   startsPerSecond: number;
   secondsToAllStarted: number;
@@ -84,6 +86,7 @@ export async function launchSession(
   return {
     sessionId,
     examIds,
+    departments: body.exams.map((e) => e.department),
     startsPerSecond: count / ((lastStart - t0) / 1000),
     secondsToAllStarted: (lastStart - t0) / 1000,
     secondsToAllFirstEmails: (lastEmail - t0) / 1000,
@@ -147,6 +150,12 @@ export async function writes(stack: BenchStack): Promise<number> {
     `SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM outbox WHERE status = 'sent') AS n`,
   );
   return Number(n);
+}
+
+/** How many events a workflow's history has now (an exam after its opening, a bare one-timer). */
+export async function historyEvents(stack: BenchStack, workflowId: string): Promise<number> {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  return history.events?.length ?? 0;
 }
 
 /** Terminates the running workflows a query finds (a round's exams, the baselines' workflows). */

@@ -22,9 +22,9 @@ import { createDataSource, migrate } from '../migrations/data-source';
 import {
   appDatabaseUrl,
   freePorts,
+  GiveUp,
   ROOT,
   startPostgres,
-  startSmtpCatcher,
   startTemporalDevServer,
   stopProcess,
   waitFor,
@@ -86,9 +86,8 @@ export class BenchStack {
     mkdirSync(this.dir, { recursive: true });
     this.progress.update('starting PostgreSQL, Temporal dev server, SMTP catcher');
     const [pgPort, smtpPort, temporalPort, temporalHttp, apiPort] = await freePorts(5);
-    const [pg, smtp, temporal] = await Promise.all([
+    const [pg, temporal] = await Promise.all([
       startPostgres({ dataDir: join(this.dir, 'pg'), port: pgPort }),
-      startSmtpCatcher({ dir: join(this.dir, 'mail'), port: smtpPort }),
       startTemporalDevServer({
         dbFile: join(this.dir, 'temporal', 'temporal.db'),
         port: temporalPort,
@@ -96,9 +95,16 @@ export class BenchStack {
         logFile: join(this.dir, 'temporal.log'),
       }),
     ]);
-    this.services.push(pg, smtp, temporal);
-    this.mailDir = smtp.dir;
-    this.smtpUrl = smtp.url;
+    this.services.push(pg, temporal);
+    this.mailDir = join(this.dir, 'mail');
+    this.smtpUrl = `smtp://127.0.0.1:${smtpPort}`;
+    const catcher = this.spawnLogged(
+      'smtp-catcher',
+      'bench/smtp-catcher.js',
+      [this.mailDir, String(smtpPort)],
+      process.env,
+    );
+    await this.waitPolling('SMTP catcher', catcher, 'catcher: listening');
     this.appDatabaseUrl = appDatabaseUrl(pg.url);
     this.progress.update('migrating PostgreSQL');
     await migrate(pg.url, false, this.appDatabaseUrl);
@@ -125,7 +131,7 @@ export class BenchStack {
       DATABASE_MIGRATION_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      SMTP_URL: smtp.url,
+      SMTP_URL: this.smtpUrl,
       EMTIHAN_VAR_DIR: this.dir,
       WORKER_SHUTDOWN_GRACE: '2s',
       WORKER_MAX_CACHED_WORKFLOWS: String(this.maxCachedWorkflows),
@@ -144,10 +150,16 @@ export class BenchStack {
     await this.seedDirectory(departments);
   }
 
-  private spawnLogged(name: string, script: string): ChildProcess {
+  private spawnLogged(
+    name: string,
+    script: string,
+    args: string[] = [],
+    env: NodeJS.ProcessEnv = this.workerEnv,
+    nodeArgs: string[] = [],
+  ): ChildProcess {
     const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [join(ROOT, 'dist', script)], {
-      env: this.workerEnv,
+    const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', script), ...args], {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);
@@ -164,7 +176,7 @@ export class BenchStack {
     await waitFor(
       `the ${name} to poll`,
       () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}: ${out}`);
+        if (child.exitCode !== null) throw new GiveUp(`${name} exited ${child.exitCode}: ${out}`);
         return Promise.resolve(out.includes(marker));
       },
       120_000,
@@ -174,7 +186,9 @@ export class BenchStack {
   /** (Re)starts the real worker: a fresh process, so its memory is this round's alone. */
   async startWorker(): Promise<void> {
     if (this.worker !== undefined) await stopProcess(this.worker);
-    const worker = this.spawnLogged('worker', 'worker/main.js');
+    // BENCH_WORKER_NODE_ARGS: flags for the worker's node, e.g. "--cpu-prof --cpu-prof-dir=var/prof".
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const worker = this.spawnLogged('worker', 'worker/main.js', [], this.workerEnv, nodeArgs);
     this.worker = worker;
     await this.waitPolling('worker', worker, 'worker: polling');
   }

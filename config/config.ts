@@ -241,7 +241,7 @@ export const VARIABLES = {
     schema: z.coerce.number().int().min(0).max(1_000_000),
     default: '2000',
     description:
-      "workflows a worker keeps in its sticky cache (0: none); each open exam costs about 0.3 MiB there, so 2000 fit in a worker under 1 GiB (issue 10's bench); the SDK's own default follows the heap limit",
+      'workflows a worker keeps in its sticky cache (0: none); 2000 keeps a session of 2,000 exams cached (about 1 MiB of RSS per exam at its opening: README "Benchmarks"); the SDK\'s own default follows the heap limit',
   },
 } satisfies Record<string, VariableSpec>;
 
