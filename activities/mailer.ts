@@ -30,7 +30,10 @@ export class SmtpMailer implements Mailer {
   ) {
     const url = new URL(smtpUrl);
     this.transport = nodemailer.createTransport({
+      // One pool of SMTP connections reused for every message: nodemailer's default recycles a
+      // connection after 100 messages, which halves the rate of a burst of reminders (issue 10).
       pool: true,
+      maxMessages: Infinity,
       host: url.hostname,
       port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 25)),
       secure: url.protocol === 'smtps:',

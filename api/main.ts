@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -20,12 +20,14 @@ const AUDIT_DIGEST_HOUR = 7;
  * The API on `config`. A test may hand in its own Temporal gateway (the time-skipping server's
  * client); the daily audit digest is then left unstarted, since its timers would fire as the test
  * skips time. The test server has no visibility API: such a test logs errors only (the history
- * archiver's sweep warns there).
+ * archiver's sweep warns there). `extraModules` are imported beside the product's (the benchmark's
+ * constant route, bench/bench.module.ts); production passes none.
  */
 export async function createApp(
   config: Config,
   temporalOverride?: TemporalGateway,
   logger: LogLevel[] = ['error', 'warn', 'log'],
+  extraModules: NonNullable<DynamicModule['imports']> = [],
 ) {
   const policy = loadPolicy(config.policyFile);
   const db = createDataSource({ url: config.databaseUrl, ssl: config.databaseSsl });
@@ -34,8 +36,9 @@ export async function createApp(
   // The auditors' daily digest of the audit log's head, at 07:00 in the institution's zone.
   if (temporalOverride === undefined)
     await temporal.ensureAuditDigest({ timeZone: policy.timeZone, hour: AUDIT_DIGEST_HOUR });
+  const root = AppModule.forRoot({ config, db, temporal, policy });
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, db, temporal, policy }),
+    { ...root, imports: [...(root.imports ?? []), ...extraModules] },
     // rawBody: the proctoring webhook's signature is over the bytes as sent (request.rawBody).
     { logger, rawBody: true },
   );

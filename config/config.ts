@@ -237,6 +237,12 @@ export const VARIABLES = {
     default: '10s',
     description: 'grace time for running activities on shutdown',
   },
+  WORKER_MAX_CACHED_WORKFLOWS: {
+    schema: z.coerce.number().int().min(0).max(1_000_000),
+    default: '2000',
+    description:
+      'workflows a worker keeps in its sticky cache (0: none); 2000 keeps a session of 2,000 exams cached (about 1 MiB of RSS per exam at its opening: README "Benchmarks"); the SDK\'s own default follows the heap limit',
+  },
 } satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof VARIABLES;
@@ -268,6 +274,8 @@ export interface Config {
   varDir: string;
   devMailDir?: string;
   workerShutdownGrace: string;
+  /** The worker's sticky cache, in workflows (WORKER_MAX_CACHED_WORKFLOWS). */
+  workerMaxCachedWorkflows: number;
   historyArchiveEverySeconds: number;
   /** Base64 of the 32-byte document key. */
   documentKey: string;
@@ -379,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     varDir: v.EMTIHAN_VAR_DIR,
     devMailDir: v.DEV_MAIL_DIR,
     workerShutdownGrace: v.WORKER_SHUTDOWN_GRACE,
+    workerMaxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
     historyArchiveEverySeconds: v.HISTORY_ARCHIVE_EVERY_SECONDS,
     documentKey: v.DOCUMENT_KEY,
     proctoring: {

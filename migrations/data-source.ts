@@ -16,6 +16,7 @@ import { Form4UploadLink1765100000000 } from './1765100000000-form4-upload-link'
 import { CaseDrawnUpBy1765200000000 } from './1765200000000-case-drawn-up-by';
 import { CaseAppeal1765300000000 } from './1765300000000-case-appeal';
 import { OutboxSending1765400000000 } from './1765400000000-outbox-sending';
+import { InboxIndexes1765500000000 } from './1765500000000-inbox-indexes';
 import { HistoryArchive1764600000000 } from './1764600000000-history-archive';
 
 /** Every migration, in order. `synchronize` is off everywhere: the schema is the migrations. */
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   CaseDrawnUpBy1765200000000,
   CaseAppeal1765300000000,
   OutboxSending1765400000000,
+  InboxIndexes1765500000000,
 ];
 
 export function createDataSource(options: {

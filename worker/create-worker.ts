@@ -19,6 +19,8 @@ export interface WorkerDeps {
   /** PROCTORING_ADAPTER: deletes the recordings at date(E) + 3 months (§5.7). */
   proctoring: ProctoringAdapter;
   shutdownGraceTime?: string;
+  /** WORKER_MAX_CACHED_WORKFLOWS: set explicitly, since the SDK's default follows the heap limit. */
+  maxCachedWorkflows?: number;
 }
 
 /**
@@ -48,6 +50,9 @@ export async function createWorker(
       proctoring: deps.proctoring,
     }),
     shutdownGraceTime: (deps.shutdownGraceTime ?? '10s') as WorkerOptions['shutdownGraceTime'],
+    ...(deps.maxCachedWorkflows !== undefined
+      ? { maxCachedWorkflows: deps.maxCachedWorkflows }
+      : {}),
     ...extra,
   });
 }

@@ -29,9 +29,10 @@ async function main(): Promise<void> {
       documentKey: documentKey(config.documentKey),
       proctoring: createProctoringAdapter(config.proctoring),
       shutdownGraceTime: config.workerShutdownGrace,
+      maxCachedWorkflows: config.workerMaxCachedWorkflows,
     });
     process.stdout.write(
-      `worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (policy ${policy.version})\n`,
+      `worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (policy ${policy.version}, maxCachedWorkflows ${config.workerMaxCachedWorkflows})\n`,
     );
     // Worker.run() resolves after SIGINT/SIGTERM (the SDK's runtime installs those handlers).
     await worker.run();

@@ -29,6 +29,11 @@ export interface SessionWorkflowInput {
   policy: Policy;
   calendar: WorkingCalendar;
   exams: SessionExam[];
+  /**
+   * Set when a run continued as new while starting the exams (issue 10): the exams before `next`
+   * have their workflows (those in `existing` had one already), and when the session first opened.
+   */
+  fanOut?: { next: number; existing: string[]; startedAt: number };
 }
 
 export interface SessionExamState {

@@ -1,7 +1,9 @@
 import {
   allHandlersFinished,
   condition,
+  continueAsNew,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -30,6 +32,15 @@ import {
 
 /** Children are started in batches: one workflow task carries at most this many start commands. */
 const START_BATCH = 100;
+/**
+ * Exams started per run of the session workflow (issue 10). Each start records the exam's whole
+ * input, the policy and calendar snapshot included (about 28 KB), in this workflow's history,
+ * which Temporal caps at 50 MB (and warns from 10 MB): a session of 2,000 exams would pass the cap.
+ * After this many starts the workflow continues as new, carrying its input and how far it got.
+ */
+const STARTS_PER_RUN = 250;
+/** The patch that starts the exams over several runs (histories before it start them in one). */
+const FAN_OUT_IN_RUNS = 'session-fan-out-runs-v1';
 
 /**
  * The session workflow (`session-<id>`, issue 6). It starts one exam workflow per exam (each lives
@@ -41,7 +52,10 @@ const START_BATCH = 100;
  */
 export async function sessionWorkflow(input: SessionWorkflowInput): Promise<SessionWorkflowState> {
   const { workflowId, runId } = workflowInfo();
-  const startedAt = Date.now();
+  // A continued run keeps the instant the session opened (its plan counts from it).
+  const startedAt = input.fanOut?.startedAt ?? Date.now();
+  const startedBefore = input.fanOut?.next ?? 0;
+  const existing = new Set(input.fanOut?.existing ?? []);
   const { policy } = input;
   const plan = (): SessionPlan =>
     planSession(policy, input.calendar, { ...input.facts, opensAt: startedAt });
@@ -52,11 +66,11 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Sess
     startDate: input.facts.startDate,
     summer: input.facts.summer,
     steps: [],
-    exams: input.exams.map((e) => ({
+    exams: input.exams.map((e, i) => ({
       examId: e.examId,
       workflowId: examWorkflowId(e.examId),
       departmentId: e.departmentId,
-      start: 'pending',
+      start: i >= startedBefore ? 'pending' : existing.has(e.examId) ? 'existing' : 'started',
     })),
     completed: false,
   };
@@ -96,10 +110,14 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Sess
     { validator: (request: RescheduleSessionRequest) => checkSessionReschedule(state, request) },
   );
 
-  // The exams: each its own workflow, started with the session's policy snapshot and calendar.
-  for (let i = 0; i < input.exams.length; i += START_BATCH) {
+  // The exams: each its own workflow, started with the session's policy snapshot and calendar,
+  // at most STARTS_PER_RUN of them in this run.
+  const startUntil = patched(FAN_OUT_IN_RUNS)
+    ? Math.min(input.exams.length, startedBefore + STARTS_PER_RUN)
+    : input.exams.length;
+  for (let i = startedBefore; i < startUntil; i += START_BATCH) {
     await Promise.all(
-      input.exams.slice(i, i + START_BATCH).map(async (exam, k) => {
+      input.exams.slice(i, Math.min(i + START_BATCH, startUntil)).map(async (exam, k) => {
         const entry = state.exams[i + k];
         try {
           await startChild(examWorkflow, {
@@ -117,6 +135,18 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Sess
         }
       }),
     );
+  }
+  if (startUntil < input.exams.length) {
+    // A reschedule accepted meanwhile has changed `input`: the next run gets it as it is now.
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof sessionWorkflow>({
+      ...input,
+      fanOut: {
+        next: startUntil,
+        existing: state.exams.filter((e) => e.start === 'existing').map((e) => e.examId),
+        startedAt,
+      },
+    });
   }
 
   // The session's own steps, each when its `after` steps are done (row 5 after row 3).

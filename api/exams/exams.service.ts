@@ -760,11 +760,26 @@ export class ExamsService {
         on_date: string;
       }[]
     >(
-      `WITH steps AS (
+      `WITH owned AS (
+         -- The (unit, rule) pairs the caller owns: a role held in the unit, its school or the institution.
+         SELECT DISTINCT u.id AS unit_id, o.rule_id
+           FROM role_assignment r
+           JOIN unnest($2::text[], $3::text[]) AS o(rule_id, role) ON o.role = r.role
+           JOIN org_unit u ON true
+           LEFT JOIN org_unit p ON p.id = u.parent_id
+          WHERE r.person_id = $1 AND r.scope_id IN (u.id, u.parent_id, p.parent_id)),
+       steps AS (
+         -- Only the covered departments' exams and the steps reassigned to the caller (issue 10:
+         -- reading every open step of the institution made the inbox slow down as sessions grew).
          SELECT s.exam_id, NULL::text AS session_id, s.step_id, s.clauses, s.status, s.due_at,
                 s.assignee_id, e.discipline AS label, e.department_id AS unit_id, e.exam_date AS on_date
+           FROM exam e JOIN exam_step s ON s.exam_id = e.id
+          WHERE s.status IN ('open', 'overdue') AND e.department_id IN (SELECT unit_id FROM owned)
+         UNION
+         SELECT s.exam_id, NULL::text, s.step_id, s.clauses, s.status, s.due_at, s.assignee_id,
+                e.discipline, e.department_id, e.exam_date
            FROM exam_step s JOIN exam e ON e.id = s.exam_id
-          WHERE s.status IN ('open', 'overdue')
+          WHERE s.status IN ('open', 'overdue') AND s.assignee_id = $1
          UNION ALL
          SELECT NULL, s.session_id, s.step_id, s.clauses, s.status, s.due_at, s.assignee_id, ss.title,
                 COALESCE(NULLIF(split_part(s.step_id, '@', 2), ''), ss.scope_id), ss.start_date
@@ -772,14 +787,12 @@ export class ExamsService {
           WHERE s.status IN ('open', 'overdue'))
        SELECT t.exam_id, t.session_id, t.step_id, t.clauses, t.status, t.due_at, t.label, t.unit_id, t.on_date
          FROM steps t
-         JOIN unnest($2::text[], $3::text[]) AS o(rule_id, role)
-           ON o.rule_id = regexp_replace(t.step_id, '[#@].*$', '')
-         JOIN org_unit u ON u.id = t.unit_id
-         LEFT JOIN org_unit p ON p.id = u.parent_id
-        WHERE t.assignee_id = $1
-           OR (t.assignee_id IS NULL AND EXISTS (SELECT 1 FROM role_assignment r
-                 WHERE r.person_id = $1 AND r.role = o.role
-                   AND r.scope_id IN (u.id, p.id, p.parent_id)))
+        WHERE regexp_replace(t.step_id, '[#@].*$', '') = ANY($2::text[])
+          AND EXISTS (SELECT 1 FROM org_unit u WHERE u.id = t.unit_id)
+          AND (t.assignee_id = $1
+               OR (t.assignee_id IS NULL
+                   AND (t.unit_id, regexp_replace(t.step_id, '[#@].*$', ''))
+                       IN (SELECT unit_id, rule_id FROM owned)))
         ORDER BY t.due_at, t.exam_id, t.session_id, t.step_id`,
       [principal.personId, owners.map((o) => o[0]), owners.map((o) => o[1])],
     );
