@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,7 +12,7 @@ import { LocalProctoringAdapter } from '../../activities/proctoring/local';
 import { documentKey } from '../../activities/sealed';
 import { insertExam } from '../../api/exams/exams.repository';
 import { createDataSource } from '../../migrations/data-source';
-import { registerSearchAttributes, testServerPath } from '../../scripts/infra';
+import { freePorts, registerSearchAttributes, testServerPath, waitFor } from '../../scripts/infra';
 import { calendarYears } from '../../sop/calendar';
 import { resolveCalendar } from '../../sop/holidays';
 import type { Policy } from '../../sop/policy';
@@ -43,9 +45,76 @@ export interface TimeSkipping {
  * real PostgreSQL and sending through the real SMTP catcher: months pass in seconds. A test server
  * per test (its clock is global and only moves forward), one workflow bundle per file.
  */
+/** True once something listens on the loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * The time-skipping test server, started here rather than by the SDK: the SDK gives the JVM a fixed
+ * 5 s to listen, which a loaded 2-core machine misses; here it gets a minute. The environment then
+ * connects to it as an existing server that supports time skipping.
+ */
+async function startTimeSkipping(
+  path: string,
+): Promise<{ env: TestWorkflowEnvironment; stop: () => Promise<void> }> {
+  const [port] = await freePorts(1);
+  const child = spawn(path, [String(port)], { stdio: 'ignore', detached: true });
+  const kill = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    await waitFor(
+      'the time-skipping test server to listen',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`test server exited (${child.exitCode})`);
+        return listening(port);
+      },
+      60_000,
+      100,
+    );
+    // `create` is the SDK's own factory behind createTimeSkipping, pointed at this server.
+    const create = (
+      TestWorkflowEnvironment as unknown as {
+        create(options: object): Promise<TestWorkflowEnvironment>;
+      }
+    ).create.bind(TestWorkflowEnvironment);
+    const env = await create({
+      supportsTimeSkipping: true,
+      server: { type: 'existing' },
+      address: `127.0.0.1:${port}`,
+    });
+    return {
+      env,
+      stop: async () => {
+        try {
+          await env.teardown();
+        } finally {
+          kill();
+        }
+      },
+    };
+  } catch (error) {
+    kill();
+    throw error;
+  }
+}
+
 export function useTimeSkipping(): TimeSkipping {
   const ctx = {} as TimeSkipping;
   let running: Promise<void>;
+  let stopServer: (() => Promise<void>) | undefined;
   let mailer: SmtpMailer;
   let bundle: WorkflowBundle;
 
@@ -68,18 +137,14 @@ export function useTimeSkipping(): TimeSkipping {
 
   beforeEach(async () => {
     const path = testServerPath();
-    const create = () =>
-      TestWorkflowEnvironment.createTimeSkipping(
-        path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
-      );
-    // The SDK gives the JVM 5 s to listen; on a loaded machine it can take longer: try again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        ctx.env = await create();
-        break;
-      } catch (error) {
-        if (attempt === 10 || !/did not start within/.test(String(error))) throw error;
-      }
+    if (path !== undefined) {
+      const started = await startTimeSkipping(path);
+      ctx.env = started.env;
+      stopServer = started.stop;
+    } else {
+      // No cached binary (TEMPORAL_TEST_SERVER unset, not provisioned): the SDK's own download.
+      ctx.env = await TestWorkflowEnvironment.createTimeSkipping();
+      stopServer = () => ctx.env.teardown();
     }
     // The workflows' search attributes (registered on the dev server by scripts/infra.ts).
     await registerSearchAttributes(ctx.env.connection);
@@ -102,7 +167,7 @@ export function useTimeSkipping(): TimeSkipping {
   afterEach(async () => {
     ctx.worker?.shutdown();
     await running;
-    await ctx.env?.teardown();
+    await stopServer?.();
   });
 
   return ctx;
